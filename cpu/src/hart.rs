@@ -1,0 +1,205 @@
+//! The hart: architectural state at fixed offsets, plus the bookkeeping the
+//! interpreter needs around it.
+
+use heron_mmu::pmp::Pmp;
+use heron_mmu::Tlb;
+
+use crate::csr::CsrFile;
+use crate::interp::BlockCache;
+use crate::trace::Tracer;
+
+/// Privilege levels, numbered as in `mstatus.MPP`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[repr(u8)]
+pub enum Priv {
+    /// User.
+    U = 0,
+    /// Supervisor.
+    S = 1,
+    /// Machine.
+    M = 3,
+}
+
+impl Priv {
+    /// Decodes an `MPP`/`SPP`-style field; the reserved value 2 reads as U.
+    pub fn from_bits(b: u64) -> Priv {
+        match b & 3 {
+            3 => Priv::M,
+            1 => Priv::S,
+            _ => Priv::U,
+        }
+    }
+}
+
+/// TLB context indices (see [`heron_mmu::tlb`]): the translation regime
+/// an access runs under. S-mode with and without `SUM` differ in what they
+/// may touch, so they get separate contexts instead of a flush per toggle.
+pub mod tlb_ctx {
+    /// U-mode.
+    pub const USER: u8 = 0;
+    /// S-mode, SUM clear.
+    pub const SUPERVISOR: u8 = 1;
+    /// S-mode, SUM set.
+    pub const SUPERVISOR_SUM: u8 = 2;
+    /// M-mode (no translation).
+    pub const MACHINE: u8 = 3;
+}
+
+/// One RISC-V hart.
+///
+/// `#[repr(C)]` with the registers, `pc`, the instruction count, `fcsr` and
+/// the TLB context first, so generated code can address them at fixed
+/// offsets from a `*mut Hart`.
+#[repr(C)]
+pub struct Hart {
+    /// Integer registers; `x[0]` is always 0.
+    pub x: [u64; 32],
+    /// Floating-point registers (F values NaN-boxed).
+    pub f: [u64; 32],
+    /// Program counter.
+    pub pc: u64,
+    /// Instructions retired before the current block.
+    pub instret: u64,
+    /// `fcsr.fflags`, accrued exception flags.
+    pub fflags: u8,
+    /// `fcsr.frm`, the dynamic rounding mode.
+    pub frm: u8,
+    /// Current privilege level.
+    pub privilege: Priv,
+    /// TLB context for instruction fetch.
+    pub fetch_ctx: u8,
+    /// TLB context for loads and stores (differs under MPRV).
+    pub data_ctx: u8,
+    /// Whether loads/stores are translated (satp active for `data_ctx`).
+    pub data_translated: bool,
+    pub(crate) _pad: [u8; 2],
+    /// `mstatus` (the `sstatus` view is a mask of it).
+    pub mstatus: u64,
+    /// Effective `mip` (software bits, device lines and the Sstc timer).
+    pub mip: u64,
+    /// `mie`.
+    pub mie: u64,
+    /// The soft TLB.
+    pub tlb: Tlb,
+    /// Every other CSR.
+    pub csr: CsrFile,
+    /// Physical memory protection.
+    pub pmp: Pmp,
+    /// LR/SC reservation: the reserved physical address.
+    pub reservation: Option<u64>,
+    /// Current value of `mtime` (set by the machine; read by `time`).
+    pub mtime: u64,
+    /// Pre-decoded blocks.
+    pub(crate) cache: BlockCache,
+    /// Per-instruction trace, when on.
+    pub(crate) tracer: Option<Tracer>,
+    /// Device interrupt lines into `mip` (MSIP, MTIP, MEIP, SEIP).
+    pub(crate) external_irqs: u64,
+}
+
+impl Hart {
+    /// A hart in its reset state: M-mode, `pc` = `reset_pc`, `mhartid` =
+    /// `hartid`.
+    pub fn new(hartid: u64, reset_pc: u64) -> Box<Hart> {
+        let mut h = Box::new(Hart {
+            x: [0; 32],
+            f: [0; 32],
+            pc: reset_pc,
+            instret: 0,
+            fflags: 0,
+            frm: 0,
+            privilege: Priv::M,
+            fetch_ctx: tlb_ctx::MACHINE,
+            data_ctx: tlb_ctx::MACHINE,
+            data_translated: false,
+            _pad: [0; 2],
+            mstatus: crate::csr::MSTATUS_RESET,
+            mip: 0,
+            mie: 0,
+            tlb: Tlb::new(),
+            csr: CsrFile::new(hartid),
+            pmp: Pmp::default(),
+            reservation: None,
+            mtime: 0,
+            cache: BlockCache::new(),
+            tracer: None,
+            external_irqs: 0,
+        });
+        h.update_contexts();
+        h
+    }
+
+    /// Writes integer register `r` (writes to x0 are dropped).
+    #[inline(always)]
+    pub fn set_x(&mut self, r: u8, v: u64) {
+        if r != 0 {
+            self.x[(r & 31) as usize] = v;
+        }
+    }
+
+    /// Reads integer register `r`.
+    #[inline(always)]
+    pub fn get_x(&self, r: u8) -> u64 {
+        self.x[(r & 31) as usize]
+    }
+
+    /// Recomputes the TLB contexts after a change of privilege, `satp` or
+    /// `mstatus` (MPRV, MPP, SUM).
+    pub fn update_contexts(&mut self) {
+        use crate::csr::{MSTATUS_MPRV, MSTATUS_SUM};
+        let paging = self.csr.satp >> 60 != 0;
+        let ctx = |p: Priv, sum: bool| match p {
+            Priv::M => tlb_ctx::MACHINE,
+            Priv::S if sum => tlb_ctx::SUPERVISOR_SUM,
+            Priv::S => tlb_ctx::SUPERVISOR,
+            Priv::U => tlb_ctx::USER,
+        };
+        let sum = self.mstatus & MSTATUS_SUM != 0;
+        self.fetch_ctx = ctx(self.privilege, sum);
+        let data_priv = self.data_priv();
+        let _ = MSTATUS_MPRV;
+        self.data_ctx = ctx(data_priv, sum);
+        self.data_translated = paging && data_priv != Priv::M;
+    }
+
+    /// Effective privilege of loads and stores (`mstatus.MPRV`).
+    pub fn data_priv(&self) -> Priv {
+        use crate::csr::{MSTATUS_MPP_SHIFT, MSTATUS_MPRV};
+        if self.privilege == Priv::M && self.mstatus & MSTATUS_MPRV != 0 {
+            Priv::from_bits(self.mstatus >> MSTATUS_MPP_SHIFT)
+        } else {
+            self.privilege
+        }
+    }
+
+    /// Sets the device interrupt lines (bits of `mip`: MSIP, MTIP, MEIP, SEIP).
+    pub fn set_external_interrupts(&mut self, lines: u64) {
+        self.external_irqs = lines & crate::csr::EXTERNAL_IRQ_MASK;
+        self.refresh_mip();
+    }
+
+    /// Sets `mtime` and re-evaluates the Sstc timer.
+    pub fn set_mtime(&mut self, mtime: u64) {
+        self.mtime = mtime;
+        self.refresh_mip();
+    }
+
+    /// Drops all pre-decoded code (after the loader or a device wrote RAM).
+    pub fn flush_decoded(&mut self, ram: &mut heron_mmu::GuestRam) {
+        self.cache.flush(ram);
+        self.tlb.flush_all();
+    }
+
+    /// Starts writing a trace of every executed instruction to `out`.
+    pub fn set_tracer(&mut self, out: Box<dyn std::io::Write + Send>) {
+        self.tracer = Some(Tracer::new(out));
+    }
+
+    /// Flushes the trace writer.
+    pub fn flush_trace(&mut self) -> std::io::Result<()> {
+        match self.tracer.as_mut() {
+            Some(t) => t.flush(),
+            None => Ok(()),
+        }
+    }
+}

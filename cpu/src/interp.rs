@@ -1,0 +1,355 @@
+//! The interpreter tier: pre-decoded blocks and the loop that runs them.
+//!
+//! A block is a run of instructions decoded once, starting at a physical
+//! address, ending at the first instruction that transfers control or
+//! changes translation/interrupt state, at a page boundary, or after
+//! [`MAX_BLOCK_OPS`]. Blocks are keyed by physical address, so a page mapped
+//! at several virtual addresses shares them; pc-relative instructions read
+//! the virtual pc at run time. A store to a page holding blocks (tracked per
+//! page in [`GuestRam`]) drops them.
+
+use std::collections::HashMap;
+
+use heron_mmu::{Bus, GuestRam, PAGE_SIZE};
+
+use crate::decode::{decode, insn_len, Kind, Op};
+use crate::exec::Next;
+use crate::hart::Hart;
+use crate::trap::Trap;
+
+/// Longest block, in instructions.
+pub const MAX_BLOCK_OPS: usize = 64;
+const FAST_SLOTS: usize = 4096;
+/// Decoded instructions kept before the whole cache is dropped and rebuilt.
+const MAX_CACHED_OPS: usize = 1 << 22;
+
+struct Block {
+    ops: Box<[Op]>,
+}
+
+/// Decoded blocks by physical address.
+pub(crate) struct BlockCache {
+    blocks: HashMap<u64, Block>,
+    /// Direct-mapped front cache: (pa, pointer to ops, count). The pointee
+    /// is the boxed slice of a live entry in `blocks`; slots are cleared when
+    /// their block is dropped.
+    fast: Box<[(u64, *const Op, u32)]>,
+    /// Block start addresses per physical page.
+    by_page: HashMap<u64, Vec<u64>>,
+    /// Blocks dropped while one of them may still be executing; freed at
+    /// the next lookup.
+    graveyard: Vec<Block>,
+    cached_ops: usize,
+}
+
+// SAFETY: the raw pointers in `fast` point into boxes owned by `blocks`;
+// moving the cache to another thread moves their owner with it.
+unsafe impl Send for BlockCache {}
+
+const EMPTY_SLOT: (u64, *const Op, u32) = (u64::MAX, std::ptr::null(), 0);
+
+#[inline(always)]
+fn slot(pa: u64) -> usize {
+    ((pa >> 1) as usize) & (FAST_SLOTS - 1)
+}
+
+impl BlockCache {
+    pub(crate) fn new() -> Self {
+        BlockCache {
+            blocks: HashMap::new(),
+            fast: vec![EMPTY_SLOT; FAST_SLOTS].into_boxed_slice(),
+            by_page: HashMap::new(),
+            graveyard: Vec::new(),
+            cached_ops: 0,
+        }
+    }
+
+    /// Drops every block.
+    pub(crate) fn flush(&mut self, ram: &mut GuestRam) {
+        self.graveyard.extend(self.blocks.drain().map(|(_, b)| b));
+        self.by_page.clear();
+        self.fast.fill(EMPTY_SLOT);
+        self.cached_ops = 0;
+        ram.clear_code_pages();
+    }
+
+    /// Drops the blocks that start in the page holding `pa`.
+    pub(crate) fn invalidate_page(&mut self, ram: &mut GuestRam, pa: u64) {
+        let page = pa & !(PAGE_SIZE - 1);
+        if let Some(starts) = self.by_page.remove(&page) {
+            for start in starts {
+                if let Some(b) = self.blocks.remove(&start) {
+                    self.cached_ops -= b.ops.len();
+                    self.graveyard.push(b);
+                }
+                if self.fast[slot(start)].0 == start {
+                    self.fast[slot(start)] = EMPTY_SLOT;
+                }
+            }
+        }
+        ram.set_code_page(page, false);
+    }
+}
+
+/// Why [`Hart::run`] returned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunExit {
+    /// The instruction budget is spent.
+    Budget,
+    /// The hart executed `wfi` with no interrupt pending.
+    Wfi,
+    /// A device or watched memory word wants the machine's attention.
+    Attention,
+}
+
+impl Hart {
+    /// Runs until about `budget` more instructions have retired (checked at
+    /// block boundaries), the hart waits for an interrupt, or the bus asks
+    /// for attention.
+    pub fn run(&mut self, bus: &mut Bus, budget: u64) -> RunExit {
+        let end = self.instret.wrapping_add(budget);
+        loop {
+            if self.mip & self.mie != 0 {
+                if let Some(irq) = self.pending_interrupt() {
+                    self.take_interrupt(irq);
+                }
+            }
+            if bus.attention() {
+                return RunExit::Attention;
+            }
+            if (end.wrapping_sub(self.instret) as i64) <= 0 {
+                return RunExit::Budget;
+            }
+            let pc = self.pc;
+            let (ops, n) = match self.block_at(bus, pc) {
+                Ok(b) => b,
+                Err(t) => {
+                    self.take_exception(t, pc);
+                    continue;
+                }
+            };
+            // SAFETY: `ops` points at `n` ops of a block that stays allocated
+            // until the next `block_at` call (dropped blocks go to the
+            // graveyard, emptied only there).
+            let ops = unsafe { std::slice::from_raw_parts(ops, n) };
+            let waiting = if self.tracer.is_some() {
+                self.exec_block::<true>(bus, ops)
+            } else {
+                self.exec_block::<false>(bus, ops)
+            };
+            if waiting {
+                return RunExit::Wfi;
+            }
+        }
+    }
+
+    /// Executes one block starting at `self.pc`; returns whether the hart
+    /// is now waiting for an interrupt.
+    #[inline(always)]
+    fn exec_block<const TRACE: bool>(&mut self, bus: &mut Bus, ops: &[Op]) -> bool {
+        let mut pc = self.pc;
+        let base = self.instret;
+        for (i, op) in ops.iter().enumerate() {
+            let result = self.execute(bus, op, pc, base + i as u64);
+            if TRACE {
+                self.trace_op(op, pc, &result);
+            }
+            match result {
+                Ok(Next::Continue) => pc = pc.wrapping_add(op.len as u64),
+                Ok(Next::Jump(target)) => {
+                    self.pc = target;
+                    self.instret += i as u64 + 1;
+                    return false;
+                }
+                Ok(Next::Resync) => {
+                    self.instret += i as u64 + 1;
+                    return false;
+                }
+                Ok(Next::Wait) => {
+                    self.instret += i as u64 + 1;
+                    return true;
+                }
+                Err(t) => {
+                    self.instret += i as u64;
+                    self.take_exception(t, pc);
+                    return false;
+                }
+            }
+        }
+        self.pc = pc;
+        self.instret += ops.len() as u64;
+        false
+    }
+
+    fn trace_op(&mut self, op: &Op, pc: u64, result: &Result<Next, Trap>) {
+        let written = match result {
+            Ok(_) if op.rd != 0 && writes_xreg(op.kind) => Some(self.x[op.rd as usize]),
+            _ => None,
+        };
+        let privilege = self.privilege;
+        if let Some(t) = self.tracer.as_mut() {
+            t.insn(pc, op, privilege, written);
+        }
+    }
+
+    /// The decoded block at virtual `pc`: pointer to its ops and their count.
+    fn block_at(&mut self, bus: &mut Bus, pc: u64) -> Result<(*const Op, usize), Trap> {
+        self.cache.graveyard.clear();
+        let (pa, uniform) = self.fetch_pa(bus, pc)?;
+        let s = slot(pa);
+        let (tag, ptr, n) = self.cache.fast[s];
+        if tag == pa {
+            return Ok((ptr, n as usize));
+        }
+        if let Some(b) = self.cache.blocks.get(&pa) {
+            let entry = (pa, b.ops.as_ptr(), b.ops.len() as u32);
+            self.cache.fast[s] = entry;
+            return Ok((entry.1, entry.2 as usize));
+        }
+        let (ops, cacheable) = self.decode_block(bus, pc, pa, uniform)?;
+        let entry = (pa, ops.as_ptr(), ops.len() as u32);
+        if !cacheable {
+            // Run once: the graveyard keeps it alive until the next lookup.
+            self.cache.graveyard.push(Block { ops });
+            return Ok((entry.1, entry.2 as usize));
+        }
+        if self.cache.cached_ops + ops.len() > MAX_CACHED_OPS {
+            self.cache.flush(bus.ram_mut());
+            self.tlb.flush_stores();
+        }
+        let page = pa & !(PAGE_SIZE - 1);
+        if !bus.ram().is_code_page(page) {
+            bus.ram_mut().set_code_page(page, true);
+            // Stores to this page must now reach the slow path.
+            self.tlb.flush_stores();
+        }
+        self.cache.by_page.entry(page).or_default().push(pa);
+        self.cache.cached_ops += ops.len();
+        self.cache.blocks.insert(pa, Block { ops });
+        self.cache.fast[s] = entry;
+        Ok((entry.1, entry.2 as usize))
+    }
+
+    /// Decodes instructions from physical `pa` (virtual `pc`) until a block
+    /// end; also says whether the block may be cached. An instruction
+    /// straddling the page end is fetched through a second translation and
+    /// forms an uncacheable block of its own, since the second page's mapping
+    /// can change independently.
+    ///
+    /// Where PMP treats parts of the page differently (`uniform` false) each
+    /// instruction is its own uncached block, so every fetch is checked.
+    fn decode_block(
+        &mut self,
+        bus: &mut Bus,
+        pc: u64,
+        pa: u64,
+        uniform: bool,
+    ) -> Result<(Box<[Op]>, bool), Trap> {
+        let page_end = (pa & !(PAGE_SIZE - 1)) + PAGE_SIZE;
+        let max_ops = if uniform { MAX_BLOCK_OPS } else { 1 };
+        let mut ops = Vec::with_capacity(16);
+        let mut at = pa;
+        while ops.len() < max_ops && at + 2 <= page_end {
+            let lo = bus.ram().load(at, 2) as u32;
+            let raw = if insn_len(lo as u16) == 2 {
+                lo
+            } else if at + 4 <= page_end {
+                bus.ram().load(at, 4) as u32
+            } else {
+                if !ops.is_empty() {
+                    break;
+                }
+                // The fault, if any, is reported at the second half.
+                let hi_va = pc.wrapping_add(2);
+                let (hi_pa, _) = self.fetch_pa(bus, hi_va)?;
+                let hi = bus.ram().load(hi_pa, 2) as u32;
+                ops.push(decode(lo | (hi << 16)));
+                return Ok((ops.into_boxed_slice(), false));
+            };
+            let op = decode(raw);
+            at += op.len as u64;
+            let end = op.ends_block();
+            ops.push(op);
+            if end {
+                break;
+            }
+        }
+        Ok((ops.into_boxed_slice(), uniform))
+    }
+}
+
+fn writes_xreg(k: Kind) -> bool {
+    use Kind::*;
+    !matches!(
+        k,
+        Sb | Sh
+            | Sw
+            | Sd
+            | Beq
+            | Bne
+            | Blt
+            | Bge
+            | Bltu
+            | Bgeu
+            | Fence
+            | FenceI
+            | Ecall
+            | Ebreak
+            | Mret
+            | Sret
+            | Wfi
+            | SfenceVma
+            | Flw
+            | Fld
+            | Fsw
+            | Fsd
+            | Illegal
+    ) && !is_fp_dest(k)
+}
+
+fn is_fp_dest(k: Kind) -> bool {
+    use Kind::*;
+    matches!(
+        k,
+        FmaddS
+            | FmsubS
+            | FnmsubS
+            | FnmaddS
+            | FaddS
+            | FsubS
+            | FmulS
+            | FdivS
+            | FsqrtS
+            | FsgnjS
+            | FsgnjnS
+            | FsgnjxS
+            | FminS
+            | FmaxS
+            | FcvtSW
+            | FcvtSWu
+            | FcvtSL
+            | FcvtSLu
+            | FmvWX
+            | FmaddD
+            | FmsubD
+            | FnmsubD
+            | FnmaddD
+            | FaddD
+            | FsubD
+            | FmulD
+            | FdivD
+            | FsqrtD
+            | FsgnjD
+            | FsgnjnD
+            | FsgnjxD
+            | FminD
+            | FmaxD
+            | FcvtDW
+            | FcvtDWu
+            | FcvtDL
+            | FcvtDLu
+            | FmvDX
+            | FcvtSD
+            | FcvtDS
+    )
+}

@@ -1,0 +1,22 @@
+//! heron's RISC-V hart: instruction decoding, the interpreter tier, CSRs,
+//! traps and interrupts, and the floating-point unit.
+//!
+//! Data flow: instruction bytes (fetched through [`heron_mmu`]) →
+//! [`decode`] → pre-decoded blocks ([`interp`]) → [`exec`]uted against the
+//! [`Hart`], whose loads and stores go through the soft TLB and, on a miss,
+//! the page-table walker and the bus.
+
+pub mod csr;
+pub mod decode;
+pub mod disasm;
+mod exec;
+pub mod fpu;
+pub mod hart;
+pub mod interp;
+mod mem;
+mod trace;
+pub mod trap;
+
+pub use hart::{Hart, Priv};
+pub use interp::RunExit;
+pub use trap::Trap;

@@ -1,0 +1,278 @@
+//! The hart's view of memory: the soft-TLB hit path inline, and the slow
+//! path (translation, PMP, misalignment, MMIO, TLB refill) out of line.
+
+use heron_mmu::pmp::Pmp;
+use heron_mmu::tlb::TlbKind;
+use heron_mmu::walk::{self, PteMemory, WalkFault, WalkParams};
+use heron_mmu::{Access, Bus, PAGE_SIZE};
+
+use crate::csr::{MSTATUS_MXR, MSTATUS_SUM};
+use crate::hart::{Hart, Priv};
+use crate::trap::{cause, Trap};
+
+/// Page-table accesses of a walk: implicit S-mode accesses, PMP-checked.
+struct WalkMemory<'a> {
+    bus: &'a mut Bus,
+    pmp: &'a Pmp,
+}
+
+impl PteMemory for WalkMemory<'_> {
+    fn read_pte(&mut self, pa: u64) -> Result<u64, ()> {
+        if !self.pmp.check(pa, 8, Access::Load, false) || !self.bus.ram().contains(pa, 8) {
+            return Err(());
+        }
+        Ok(self.bus.ram().load(pa, 8))
+    }
+
+    fn cas_pte(&mut self, pa: u64, old: u64, new: u64) -> Result<bool, ()> {
+        if !self.pmp.check(pa, 8, Access::Store, false) || !self.bus.ram().contains(pa, 8) {
+            return Err(());
+        }
+        Ok(self.bus.ram().compare_exchange_u64(pa, old, new))
+    }
+}
+
+fn fault_cause(access: Access, fault: WalkFault) -> u64 {
+    match (access, fault) {
+        (Access::Fetch, WalkFault::Page) => cause::INSN_PAGE,
+        (Access::Load, WalkFault::Page) => cause::LOAD_PAGE,
+        (Access::Store, WalkFault::Page) => cause::STORE_PAGE,
+        (Access::Fetch, WalkFault::Access) => cause::INSN_ACCESS,
+        (Access::Load, WalkFault::Access) => cause::LOAD_ACCESS,
+        (Access::Store, WalkFault::Access) => cause::STORE_ACCESS,
+    }
+}
+
+/// A translated, PMP-checked physical address.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Translated {
+    /// Physical address.
+    pub pa: u64,
+    /// Whether the TLB may cache the page (RAM, one PMP decision).
+    pub cacheable: bool,
+    /// Whether a superpage leaf mapped it.
+    pub superpage: bool,
+}
+
+/// Access-fault cause for `access`.
+pub(crate) fn access_fault(access: Access) -> u64 {
+    fault_cause(access, WalkFault::Access)
+}
+
+impl Hart {
+    /// Translates `vaddr` for `access` and checks PMP on the result.
+    /// Returns the physical address and whether the TLB may cache the page.
+    pub(crate) fn translate(
+        &mut self,
+        bus: &mut Bus,
+        vaddr: u64,
+        access: Access,
+        size: u64,
+    ) -> Result<Translated, Trap> {
+        let privilege = if access == Access::Fetch {
+            self.privilege
+        } else {
+            self.data_priv()
+        };
+        let (pa, superpage) = if privilege == Priv::M || self.csr.satp >> 60 == 0 {
+            (vaddr, false)
+        } else {
+            let params = WalkParams {
+                satp: self.csr.satp,
+                access,
+                user: privilege == Priv::U,
+                sum: self.mstatus & MSTATUS_SUM != 0,
+                mxr: self.mstatus & MSTATUS_MXR != 0,
+            };
+            let mut mem = WalkMemory {
+                bus,
+                pmp: &self.pmp,
+            };
+            let t = walk::translate(&mut mem, vaddr, &params)
+                .map_err(|f| Trap::new(fault_cause(access, f), vaddr))?;
+            (t.pa, t.superpage)
+        };
+        let machine = privilege == Priv::M;
+        if !self.pmp.check(pa, size, access, machine) {
+            return Err(Trap::new(access_fault(access), vaddr));
+        }
+        let page = pa & !(PAGE_SIZE - 1);
+        let cacheable = bus.ram().contains(page, PAGE_SIZE)
+            && self.pmp.check_page(page, access, machine) == Some(true);
+        Ok(Translated {
+            pa,
+            cacheable,
+            superpage,
+        })
+    }
+
+    fn fill_tlb(&mut self, bus: &Bus, kind: TlbKind, ctx: u8, vaddr: u64, t: Translated) {
+        let host = bus.ram().host_addr(t.pa & !(PAGE_SIZE - 1));
+        self.tlb.fill(ctx as usize, kind, vaddr, host, t.superpage);
+    }
+
+    /// Loads `size` bytes at `vaddr` (zero-extended).
+    #[inline(always)]
+    pub(crate) fn load(&mut self, bus: &mut Bus, vaddr: u64, size: u64) -> Result<u64, Trap> {
+        if let Some(host) = self
+            .tlb
+            .lookup(self.data_ctx as usize, TlbKind::Load, vaddr, size)
+        {
+            // SAFETY: TLB hits point into guest RAM, which outlives the hart's
+            // use of it, and the tag compare guaranteed natural alignment
+            // within one page.
+            return Ok(unsafe { read_host(host, size) });
+        }
+        self.load_slow(bus, vaddr, size)
+    }
+
+    /// Stores the low `size` bytes of `value` at `vaddr`.
+    #[inline(always)]
+    pub(crate) fn store(
+        &mut self,
+        bus: &mut Bus,
+        vaddr: u64,
+        size: u64,
+        value: u64,
+    ) -> Result<(), Trap> {
+        if let Some(host) = self
+            .tlb
+            .lookup(self.data_ctx as usize, TlbKind::Store, vaddr, size)
+        {
+            // SAFETY: as in `load`; store entries exist only for RAM pages
+            // without decoded code or watched words.
+            unsafe { write_host(host, size, value) };
+            return Ok(());
+        }
+        self.store_slow(bus, vaddr, size, value)
+    }
+
+    #[inline(never)]
+    fn load_slow(&mut self, bus: &mut Bus, vaddr: u64, size: u64) -> Result<u64, Trap> {
+        if vaddr & (size - 1) != 0 {
+            // Misaligned loads are done in hardware, byte by byte, each byte
+            // translated (the access may straddle a page).
+            let mut v = 0;
+            for i in 0..size {
+                v |= self.load_slow(bus, vaddr.wrapping_add(i), 1)? << (8 * i);
+            }
+            return Ok(v);
+        }
+        let t = self.translate(bus, vaddr, Access::Load, size)?;
+        if t.cacheable {
+            let ctx = self.data_ctx;
+            self.fill_tlb(bus, TlbKind::Load, ctx, vaddr, t);
+        }
+        bus.read(t.pa, size as u8)
+            .map_err(|_| Trap::new(cause::LOAD_ACCESS, vaddr))
+    }
+
+    #[inline(never)]
+    fn store_slow(&mut self, bus: &mut Bus, vaddr: u64, size: u64, value: u64) -> Result<(), Trap> {
+        if vaddr & (size - 1) != 0 {
+            // Translate every byte first so a fault leaves memory untouched.
+            for i in 0..size {
+                self.translate(bus, vaddr.wrapping_add(i), Access::Store, 1)?;
+            }
+            for i in 0..size {
+                self.store_slow(bus, vaddr.wrapping_add(i), 1, value >> (8 * i))?;
+            }
+            return Ok(());
+        }
+        let t = self.translate(bus, vaddr, Access::Store, size)?;
+        self.store_phys(bus, t.pa, size, value)
+            .map_err(|_| Trap::new(cause::STORE_ACCESS, vaddr))?;
+        if t.cacheable && !bus.is_watched_page(t.pa) {
+            let ctx = self.data_ctx;
+            self.fill_tlb(bus, TlbKind::Store, ctx, vaddr, t);
+        }
+        Ok(())
+    }
+
+    /// A store to physical memory that keeps decoded code coherent.
+    pub(crate) fn store_phys(
+        &mut self,
+        bus: &mut Bus,
+        pa: u64,
+        size: u64,
+        value: u64,
+    ) -> Result<(), heron_mmu::BusError> {
+        if bus.ram().contains(pa, size) && bus.ram().is_code_page(pa) {
+            self.cache.invalidate_page(bus.ram_mut(), pa);
+        }
+        bus.write(pa, size as u8, value)
+    }
+
+    /// Translates an atomic access (LR/SC/AMO): must be naturally aligned;
+    /// returns the physical address.
+    pub(crate) fn translate_atomic(
+        &mut self,
+        bus: &mut Bus,
+        vaddr: u64,
+        size: u64,
+        access: Access,
+    ) -> Result<u64, Trap> {
+        if vaddr & (size - 1) != 0 {
+            let c = if access == Access::Load {
+                cause::LOAD_MISALIGNED
+            } else {
+                cause::STORE_MISALIGNED
+            };
+            return Err(Trap::new(c, vaddr));
+        }
+        Ok(self.translate(bus, vaddr, access, size)?.pa)
+    }
+
+    /// Physical address of the instruction at `vaddr`, refilling the fetch
+    /// TLB, and whether its whole page is fetchable alike (PMP). `Err` is an
+    /// instruction fault.
+    #[inline]
+    pub(crate) fn fetch_pa(&mut self, bus: &mut Bus, vaddr: u64) -> Result<(u64, bool), Trap> {
+        if let Some(host) = self
+            .tlb
+            .lookup(self.fetch_ctx as usize, TlbKind::Fetch, vaddr, 1)
+        {
+            let ram = bus.ram();
+            return Ok(((host - ram.host_addr(ram.base())) as u64 + ram.base(), true));
+        }
+        let t = self.translate(bus, vaddr, Access::Fetch, 2)?;
+        if !bus.ram().contains(t.pa, 2) {
+            return Err(Trap::new(cause::INSN_ACCESS, vaddr));
+        }
+        if t.cacheable {
+            let ctx = self.fetch_ctx;
+            self.fill_tlb(bus, TlbKind::Fetch, ctx, vaddr, t);
+        }
+        Ok((t.pa, t.cacheable))
+    }
+}
+
+/// Reads `size` bytes at host address `host`.
+///
+/// # Safety
+/// `host..host + size` must be readable guest RAM.
+#[inline(always)]
+unsafe fn read_host(host: usize, size: u64) -> u64 {
+    let p = host as *const u8;
+    match size {
+        1 => *p as u64,
+        2 => u16::from_le(std::ptr::read_unaligned(p as *const u16)) as u64,
+        4 => u32::from_le(std::ptr::read_unaligned(p as *const u32)) as u64,
+        _ => u64::from_le(std::ptr::read_unaligned(p as *const u64)),
+    }
+}
+
+/// Writes `size` bytes at host address `host`.
+///
+/// # Safety
+/// `host..host + size` must be writable guest RAM.
+#[inline(always)]
+unsafe fn write_host(host: usize, size: u64, v: u64) {
+    let p = host as *mut u8;
+    match size {
+        1 => *p = v as u8,
+        2 => std::ptr::write_unaligned(p as *mut u16, (v as u16).to_le()),
+        4 => std::ptr::write_unaligned(p as *mut u32, (v as u32).to_le()),
+        _ => std::ptr::write_unaligned(p as *mut u64, v.to_le()),
+    }
+}

@@ -1,0 +1,39 @@
+//! heron's memory system: everything between a virtual address and a byte of
+//! guest state.
+//!
+//! * [`GuestRam`]: guest RAM, one anonymous host mapping.
+//! * [`Bus`]: the physical address space — RAM plus MMIO ranges dispatched to
+//!   [`MmioDevice`] trait objects.
+//! * [`walk`]: the Sv39/Sv48/Sv57 page-table walker with permission checks and
+//!   hardware A/D updates.
+//! * [`Tlb`]: the software TLB whose hit path (index, tag compare, host
+//!   addend) is shared by the interpreter and the JIT.
+//! * [`pmp`]: physical memory protection checks.
+
+pub mod bus;
+pub mod pmp;
+pub mod ram;
+pub mod tlb;
+pub mod walk;
+
+pub use bus::{Bus, BusError, MmioDevice};
+pub use ram::{GuestRam, RamError};
+pub use tlb::{Tlb, TlbEntry, TlbSet};
+pub use walk::{PagingMode, Translation, WalkFault};
+
+/// The kind of a memory access, as the privileged spec distinguishes them for
+/// permission checks and fault causes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// Instruction fetch.
+    Fetch,
+    /// Data read (loads, LR, the read half of an AMO is a store for faults).
+    Load,
+    /// Data write (stores, SC, AMOs).
+    Store,
+}
+
+/// Page size used by the soft TLB and the RAM page bookkeeping.
+pub const PAGE_SHIFT: u32 = 12;
+/// 4 KiB.
+pub const PAGE_SIZE: u64 = 1 << PAGE_SHIFT;

@@ -1,0 +1,222 @@
+//! The software TLB.
+//!
+//! Direct-mapped, one table per access kind, one [`TlbSet`] per translation
+//! context (privilege and SUM, chosen by the hart). The hit path — the same
+//! in the interpreter and in JIT-generated code — is:
+//!
+//! 1. `index = (vaddr >> 12) & (TLB_ENTRIES - 1)`
+//! 2. `entry.tag == vaddr & (PAGE_MASK | (size - 1))` — an access that is not
+//!    naturally aligned keeps low bits set and so never hits; it takes the
+//!    slow path, which handles misalignment and page crossing.
+//! 3. host address = `vaddr + entry.addend`.
+//!
+//! Only RAM pages are entered, so a hit is always a plain host memory access.
+
+use crate::PAGE_SHIFT;
+
+/// Entries per table (a power of two).
+pub const TLB_ENTRIES: usize = 256;
+/// Number of translation contexts the hart may select between.
+pub const TLB_CONTEXTS: usize = 4;
+/// The tag of an empty entry. Its low bits are set, and a masked address
+/// compared against it always has its low page bits clear for an aligned
+/// access of size 1, so it never hits.
+pub const INVALID_TAG: u64 = u64::MAX;
+const PAGE_MASK: u64 = !((1u64 << PAGE_SHIFT) - 1);
+
+/// One cached translation: virtual page tag and host-pointer addend.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct TlbEntry {
+    /// Page-aligned virtual address, or [`INVALID_TAG`].
+    pub tag: u64,
+    /// Host address minus virtual address for this page.
+    pub addend: u64,
+}
+
+impl TlbEntry {
+    const EMPTY: TlbEntry = TlbEntry {
+        tag: INVALID_TAG,
+        addend: 0,
+    };
+}
+
+/// The three tables of one translation context.
+#[repr(C)]
+pub struct TlbSet {
+    /// Instruction fetch.
+    pub fetch: [TlbEntry; TLB_ENTRIES],
+    /// Loads.
+    pub load: [TlbEntry; TLB_ENTRIES],
+    /// Stores (only pages already marked dirty, holding no decoded code).
+    pub store: [TlbEntry; TLB_ENTRIES],
+}
+
+/// Which table of a set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TlbKind {
+    /// Instruction fetch.
+    Fetch,
+    /// Loads.
+    Load,
+    /// Stores.
+    Store,
+}
+
+/// All translation contexts.
+#[repr(C)]
+pub struct Tlb {
+    /// One set per context.
+    pub sets: [TlbSet; TLB_CONTEXTS],
+    /// Whether any entry came from a superpage: then `sfence.vma` of one
+    /// address must flush everything, since other 4 KiB pieces of the same
+    /// superpage may be cached under other indices.
+    has_superpage: bool,
+}
+
+/// Index of `vaddr`'s entry.
+#[inline(always)]
+pub fn tlb_index(vaddr: u64) -> usize {
+    (vaddr >> PAGE_SHIFT) as usize & (TLB_ENTRIES - 1)
+}
+
+/// The tag a `size`-byte access at `vaddr` must match.
+#[inline(always)]
+pub fn access_tag(vaddr: u64, size: u64) -> u64 {
+    vaddr & (PAGE_MASK | (size - 1))
+}
+
+impl Default for Tlb {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Tlb {
+    /// An empty TLB.
+    pub fn new() -> Self {
+        const SET: TlbSet = TlbSet {
+            fetch: [TlbEntry::EMPTY; TLB_ENTRIES],
+            load: [TlbEntry::EMPTY; TLB_ENTRIES],
+            store: [TlbEntry::EMPTY; TLB_ENTRIES],
+        };
+        Tlb {
+            sets: [SET; TLB_CONTEXTS],
+            has_superpage: false,
+        }
+    }
+
+    #[inline(always)]
+    fn table(&self, ctx: usize, kind: TlbKind) -> &[TlbEntry; TLB_ENTRIES] {
+        let set = &self.sets[ctx & (TLB_CONTEXTS - 1)];
+        match kind {
+            TlbKind::Fetch => &set.fetch,
+            TlbKind::Load => &set.load,
+            TlbKind::Store => &set.store,
+        }
+    }
+
+    /// The hit path: host address of a `size`-byte access at `vaddr`, or
+    /// `None` on a miss.
+    #[inline(always)]
+    pub fn lookup(&self, ctx: usize, kind: TlbKind, vaddr: u64, size: u64) -> Option<usize> {
+        let e = &self.table(ctx, kind)[tlb_index(vaddr)];
+        if e.tag == access_tag(vaddr, size) {
+            Some(vaddr.wrapping_add(e.addend) as usize)
+        } else {
+            None
+        }
+    }
+
+    /// Enters the page of `vaddr`, whose first byte is at host address
+    /// `host_page`. `superpage` says whether the translation came from a
+    /// superpage leaf.
+    pub fn fill(
+        &mut self,
+        ctx: usize,
+        kind: TlbKind,
+        vaddr: u64,
+        host_page: usize,
+        superpage: bool,
+    ) {
+        let tag = vaddr & PAGE_MASK;
+        let set = &mut self.sets[ctx & (TLB_CONTEXTS - 1)];
+        let table = match kind {
+            TlbKind::Fetch => &mut set.fetch,
+            TlbKind::Load => &mut set.load,
+            TlbKind::Store => &mut set.store,
+        };
+        table[tlb_index(vaddr)] = TlbEntry {
+            tag,
+            addend: (host_page as u64).wrapping_sub(tag),
+        };
+        self.has_superpage |= superpage;
+    }
+
+    /// Drops every entry.
+    pub fn flush_all(&mut self) {
+        for set in self.sets.iter_mut() {
+            set.fetch.fill(TlbEntry::EMPTY);
+            set.load.fill(TlbEntry::EMPTY);
+            set.store.fill(TlbEntry::EMPTY);
+        }
+        self.has_superpage = false;
+    }
+
+    /// Drops entries that may translate `vaddr` (`sfence.vma` with an address).
+    pub fn flush_vaddr(&mut self, vaddr: u64) {
+        if self.has_superpage {
+            return self.flush_all();
+        }
+        let i = tlb_index(vaddr);
+        let tag = vaddr & PAGE_MASK;
+        for set in self.sets.iter_mut() {
+            for table in [&mut set.fetch, &mut set.load, &mut set.store] {
+                if table[i].tag == tag {
+                    table[i] = TlbEntry::EMPTY;
+                }
+            }
+        }
+    }
+
+    /// Drops every store entry (a page became a code page, so stores to it
+    /// must reach the slow path that invalidates decoded code).
+    pub fn flush_stores(&mut self) {
+        for set in self.sets.iter_mut() {
+            set.store.fill(TlbEntry::EMPTY);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hit_miss_alignment_and_flush() {
+        let mut tlb = Tlb::new();
+        assert_eq!(tlb.lookup(1, TlbKind::Load, 0x1000, 8), None);
+        tlb.fill(1, TlbKind::Load, 0x1234, 0x7000_0000, false);
+        assert_eq!(tlb.lookup(1, TlbKind::Load, 0x1238, 8), Some(0x7000_0238));
+        // Misaligned access never hits.
+        assert_eq!(tlb.lookup(1, TlbKind::Load, 0x1239, 8), None);
+        assert_eq!(tlb.lookup(1, TlbKind::Load, 0x1239, 1), Some(0x7000_0239));
+        // Other contexts and kinds are separate.
+        assert_eq!(tlb.lookup(0, TlbKind::Load, 0x1238, 8), None);
+        assert_eq!(tlb.lookup(1, TlbKind::Store, 0x1238, 8), None);
+        // Same index, other page: miss.
+        let alias = 0x1000 + (TLB_ENTRIES as u64) * 0x1000;
+        assert_eq!(tlb.lookup(1, TlbKind::Load, alias, 4), None);
+        tlb.flush_vaddr(0x1ff0);
+        assert_eq!(tlb.lookup(1, TlbKind::Load, 0x1238, 8), None);
+    }
+
+    #[test]
+    fn superpage_makes_address_flush_global() {
+        let mut tlb = Tlb::new();
+        tlb.fill(0, TlbKind::Fetch, 0x20_0000, 0x1000, true);
+        tlb.fill(0, TlbKind::Fetch, 0x40_0000, 0x2000, false);
+        tlb.flush_vaddr(0x20_0000);
+        assert_eq!(tlb.lookup(0, TlbKind::Fetch, 0x40_0000, 1), None);
+    }
+}

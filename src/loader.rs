@@ -1,0 +1,141 @@
+//! Loading guest programs: ELF executables placed at their physical
+//! addresses.
+
+use std::path::{Path, PathBuf};
+
+use goblin::elf::{header, program_header::PT_LOAD, Elf};
+use heron_mmu::GuestRam;
+use thiserror::Error;
+
+/// Why a guest program could not be loaded.
+#[derive(Debug, Error)]
+pub enum LoadError {
+    /// The file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The host error.
+        source: std::io::Error,
+    },
+    /// Not a well-formed ELF file.
+    #[error("{path} is not a valid ELF file: {reason}")]
+    NotElf {
+        /// The file.
+        path: PathBuf,
+        /// What the parser said.
+        reason: String,
+    },
+    /// An ELF for another machine or class.
+    #[error("{path} is not a RISC-V 64-bit ELF (class {class}, machine {machine})")]
+    WrongArch {
+        /// The file.
+        path: PathBuf,
+        /// ELF class (1 = 32-bit, 2 = 64-bit).
+        class: u8,
+        /// e_machine.
+        machine: u16,
+    },
+    /// A segment does not fit in guest RAM.
+    #[error("{path}: segment at {addr:#x} of {size:#x} bytes lies outside RAM {ram_start:#x}..{ram_end:#x}")]
+    OutsideRam {
+        /// The file.
+        path: PathBuf,
+        /// Segment physical address.
+        addr: u64,
+        /// Segment size in memory.
+        size: u64,
+        /// RAM start.
+        ram_start: u64,
+        /// RAM end.
+        ram_end: u64,
+    },
+    /// No PT_LOAD segment.
+    #[error("{path} has no loadable segments")]
+    Empty {
+        /// The file.
+        path: PathBuf,
+    },
+}
+
+/// A loaded ELF: its entry point and the symbols heron cares about.
+#[derive(Debug, Default)]
+pub struct LoadedElf {
+    /// Entry point.
+    pub entry: u64,
+    /// HTIF `tohost` address.
+    pub tohost: Option<u64>,
+    /// HTIF `fromhost` address.
+    pub fromhost: Option<u64>,
+    /// riscof/spike signature range.
+    pub signature: Option<(u64, u64)>,
+}
+
+/// Loads the ELF at `path` into `ram` at its segments' physical addresses.
+pub fn load_elf(path: &Path, ram: &mut GuestRam) -> Result<LoadedElf, LoadError> {
+    let bytes = std::fs::read(path).map_err(|source| LoadError::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    let elf = Elf::parse(&bytes).map_err(|e| LoadError::NotElf {
+        path: path.to_owned(),
+        reason: e.to_string(),
+    })?;
+    let class = bytes.get(header::EI_CLASS).copied().unwrap_or(0);
+    if !elf.is_64 || elf.header.e_machine != header::EM_RISCV || !elf.little_endian {
+        return Err(LoadError::WrongArch {
+            path: path.to_owned(),
+            class,
+            machine: elf.header.e_machine,
+        });
+    }
+    let mut loaded_any = false;
+    let (ram_start, ram_end) = (ram.base(), ram.end());
+    for ph in elf.program_headers.iter().filter(|p| p.p_type == PT_LOAD) {
+        let outside = || LoadError::OutsideRam {
+            path: path.to_owned(),
+            addr: ph.p_paddr,
+            size: ph.p_memsz,
+            ram_start,
+            ram_end,
+        };
+        if ph.p_memsz == 0 {
+            continue;
+        }
+        if ph.p_filesz > ph.p_memsz || !ram.contains(ph.p_paddr, ph.p_memsz) {
+            return Err(outside());
+        }
+        let start = ph.p_offset as usize;
+        let data = start
+            .checked_add(ph.p_filesz as usize)
+            .and_then(|end| bytes.get(start..end))
+            .ok_or_else(|| LoadError::NotElf {
+                path: path.to_owned(),
+                reason: format!("segment at offset {start:#x} runs past the end of the file"),
+            })?;
+        ram.write(ph.p_paddr, data).ok_or_else(outside)?;
+        // The rest of the segment (.bss) is zero.
+        let zeros = vec![0u8; (ph.p_memsz - ph.p_filesz) as usize];
+        ram.write(ph.p_paddr + ph.p_filesz, &zeros)
+            .ok_or_else(outside)?;
+        loaded_any = true;
+    }
+    if !loaded_any {
+        return Err(LoadError::Empty {
+            path: path.to_owned(),
+        });
+    }
+    let symbol = |name: &str| {
+        elf.syms
+            .iter()
+            .find(|s| elf.strtab.get_at(s.st_name) == Some(name))
+            .map(|s| s.st_value)
+    };
+    let signature = symbol("begin_signature").zip(symbol("end_signature"));
+    Ok(LoadedElf {
+        entry: elf.entry,
+        tohost: symbol("tohost"),
+        fromhost: symbol("fromhost"),
+        signature,
+    })
+}

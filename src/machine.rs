@@ -1,0 +1,187 @@
+//! The machine: a hart, RAM, the bus with its devices, and the loop that
+//! runs the hart in slices and services time, interrupts and HTIF between
+//! them.
+
+use std::time::{Duration, Instant};
+
+use heron_cpu::{Hart, RunExit};
+use heron_devices::clint::{Clint, ClintHandle, CLINT_SIZE};
+use heron_mmu::bus::MapError;
+use heron_mmu::{Bus, GuestRam, RamError};
+use thiserror::Error;
+
+use crate::htif::{Htif, HtifEvent};
+
+/// Guest RAM base (as on QEMU's `virt` and Spike).
+pub const RAM_BASE: u64 = 0x8000_0000;
+/// CLINT base.
+pub const CLINT_BASE: u64 = 0x0200_0000;
+/// `mtime` frequency.
+pub const TIMEBASE_HZ: u64 = 10_000_000;
+/// Instructions per run slice: the longest the machine loop goes without
+/// updating time and interrupt lines.
+const SLICE: u64 = 20_000;
+/// In deterministic mode, one `mtime` tick every this many instructions
+/// (a nominal 100 MIPS hart).
+const INSNS_PER_TICK: u64 = 10;
+
+/// Errors building the machine.
+#[derive(Debug, Error)]
+pub enum MachineError {
+    /// RAM could not be created.
+    #[error(transparent)]
+    Ram(#[from] RamError),
+    /// A device could not be mapped.
+    #[error(transparent)]
+    Map(#[from] MapError),
+}
+
+/// Where `mtime` comes from.
+#[derive(Clone, Copy, Debug)]
+pub enum TimeSource {
+    /// The host's monotonic clock.
+    Host,
+    /// The instruction count, so that runs are repeatable.
+    Instructions,
+}
+
+/// How a run ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// The guest asked to exit with this code.
+    Exit(u64),
+    /// The time limit passed.
+    Timeout,
+}
+
+/// Machine configuration.
+pub struct MachineConfig {
+    /// RAM size in bytes.
+    pub ram_size: u64,
+    /// Time source.
+    pub time: TimeSource,
+}
+
+/// A single-hart machine.
+pub struct Machine {
+    /// The hart.
+    pub hart: Box<Hart>,
+    /// The physical address space.
+    pub bus: Bus,
+    clint: ClintHandle,
+    htif: Option<Htif>,
+    time: TimeSource,
+    started: Instant,
+    /// Ticks skipped while idle in deterministic mode.
+    idle_ticks: u64,
+}
+
+impl Machine {
+    /// Builds the machine with RAM and the CLINT; the hart starts at
+    /// `RAM_BASE` in M-mode.
+    pub fn new(config: &MachineConfig) -> Result<Self, MachineError> {
+        let ram = GuestRam::new(RAM_BASE, config.ram_size)?;
+        let mut bus = Bus::new(ram);
+        let (clint, clint_handle) = Clint::new(1);
+        bus.map(CLINT_BASE, CLINT_SIZE, "clint", Box::new(clint))?;
+        Ok(Machine {
+            hart: Hart::new(0, RAM_BASE),
+            bus,
+            clint: clint_handle,
+            htif: None,
+            time: config.time,
+            started: Instant::now(),
+            idle_ticks: 0,
+        })
+    }
+
+    /// Turns HTIF on.
+    pub fn attach_htif(&mut self, htif: Htif) {
+        self.bus.watch(htif.tohost());
+        self.htif = Some(htif);
+    }
+
+    fn clock_ticks(&self) -> u64 {
+        match self.time {
+            TimeSource::Host => {
+                let ns = self.started.elapsed().as_nanos() as u64;
+                ns / (1_000_000_000 / TIMEBASE_HZ)
+            }
+            TimeSource::Instructions => self.hart.instret / INSNS_PER_TICK + self.idle_ticks,
+        }
+    }
+
+    /// Publishes the current time and the interrupt lines to the hart.
+    fn sync_time(&mut self) {
+        self.clint.set_clock(self.clock_ticks());
+        self.hart.set_mtime(self.clint.mtime());
+        self.hart.set_external_interrupts(self.clint.lines(0));
+    }
+
+    /// The next time (in ticks) at which a timer interrupt could fire.
+    fn next_deadline(&self) -> u64 {
+        let mut d = self.clint.mtimecmp(0);
+        if self.hart.csr.menvcfg >> 63 != 0 {
+            d = d.min(self.hart.csr.stimecmp);
+        }
+        d
+    }
+
+    /// Runs until the guest exits or `timeout` passes.
+    pub fn run(&mut self, timeout: Option<Duration>) -> Outcome {
+        let deadline = timeout.map(|t| Instant::now() + t);
+        loop {
+            self.sync_time();
+            let exit = self.hart.run(&mut self.bus, SLICE);
+            if let Some(d) = deadline {
+                if Instant::now() >= d {
+                    return Outcome::Timeout;
+                }
+            }
+            match exit {
+                RunExit::Budget => {}
+                RunExit::Attention => {
+                    if let Some(htif) = self.htif.as_mut() {
+                        if let HtifEvent::Exit(code) = htif.service(&mut self.bus) {
+                            return Outcome::Exit(code);
+                        }
+                    }
+                    self.bus.clear_attention();
+                }
+                RunExit::Wfi => self.idle(deadline),
+            }
+        }
+    }
+
+    /// The hart waits for an interrupt: let time pass until the next timer
+    /// deadline (or a short while, to poll the time limit).
+    fn idle(&mut self, limit: Option<Instant>) {
+        let now = self.clint.mtime();
+        let next = self.next_deadline();
+        let wait_ticks = next.saturating_sub(now);
+        match self.time {
+            TimeSource::Instructions => {
+                // Skip straight to the deadline; with none, time still moves
+                // so a guest waiting for nothing reaches the time limit.
+                self.idle_ticks += wait_ticks.clamp(1, TIMEBASE_HZ / 100);
+                if limit.is_some() && wait_ticks > TIMEBASE_HZ / 100 {
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+            }
+            TimeSource::Host => {
+                let max = Duration::from_millis(10);
+                let wait =
+                    Duration::from_nanos(wait_ticks.saturating_mul(1_000_000_000 / TIMEBASE_HZ))
+                        .min(max);
+                if !wait.is_zero() {
+                    std::thread::sleep(wait);
+                }
+            }
+        }
+    }
+
+    /// Instructions retired so far.
+    pub fn instret(&self) -> u64 {
+        self.hart.instret
+    }
+}

@@ -1,0 +1,110 @@
+//! heron's own self-checking guest programs (tests/asm/*.S).
+//!
+//! Each program is assembled and linked at test time with the riscv64 cross
+//! toolchain, then run with `heron run --kernel FILE --timeout 20`. The
+//! program checks itself and ends through HTIF: exit code 0 is a pass, any
+//! other code is the number of the check that failed (see
+//! tests/asm/common/test.h). Every program was validated on QEMU's
+//! `-M spike` machine, which implements the same contract as heron.
+
+mod common;
+
+use std::path::PathBuf;
+
+/// Build `tests/asm/<name>.S`, run it under heron, and return stdout.
+/// Panics with the failing check number and heron's output on failure.
+fn run_asm_test(name: &str) -> String {
+    let src: PathBuf = common::asm_dir().join(format!("{name}.S"));
+    let elf = common::build_asm(&src);
+    let (code, stdout, stderr) = common::run_heron(&[
+        "run".as_ref(),
+        "--kernel".as_ref(),
+        elf.as_os_str(),
+        "--timeout".as_ref(),
+        "20".as_ref(),
+    ]);
+    if code != 0 {
+        let meaning = match code {
+            124 => "heron's --timeout expired (or check 124 failed: see stdout)".to_string(),
+            2 => "heron rejected its input (or check 2 failed: see stdout)".to_string(),
+            c if c > 128 => {
+                format!("heron was killed or crashed (or check {c} failed: see stdout)")
+            }
+            c => format!("check {c} failed"),
+        };
+        panic!(
+            "tests/asm/{name}.S: heron exited with {code}: {meaning}\n\
+             --- guest stdout ---\n{stdout}\n--- heron stderr ---\n{stderr}"
+        );
+    }
+    stdout
+}
+
+/// One `#[test]` per guest program. Keep in step with ALL_PROGRAMS.
+macro_rules! asm_tests {
+    ($($name:ident),* $(,)?) => {
+        /// Every program that has a test, by file stem.
+        const ALL_PROGRAMS: &[&str] = &[$(stringify!($name)),*];
+        $(
+            #[test]
+            fn $name() {
+                run_asm_test(stringify!($name));
+            }
+        )*
+    };
+}
+
+asm_tests!(
+    rv64i,
+    rv64m,
+    rv64a,
+    rv64f,
+    rv64d,
+    rv64c,
+    zicsr,
+    zifencei,
+    zba,
+    zbb,
+    zbs,
+    zicond,
+    traps_delegation,
+    interrupts_vectored,
+    timer,
+    sstc,
+    mmu_sv39,
+    mmu_sv48,
+    mmu_sv57,
+    mmu_ad,
+    mmu_sum_mxr,
+    misaligned,
+    pmp,
+    sfence,
+);
+
+/// The HTIF console: the guest prints a line and the test checks it arrives
+/// on stdout intact (the other programs only use the HTIF exit path).
+#[test]
+fn htif() {
+    let stdout = run_asm_test("htif");
+    assert_eq!(stdout, "hello, heron\n", "HTIF console output");
+}
+
+/// A new tests/asm/*.S must get a #[test] above, or it would silently never run.
+#[test]
+fn every_program_has_a_test() {
+    let mut missing = Vec::new();
+    for entry in std::fs::read_dir(common::asm_dir()).expect("read tests/asm") {
+        let path = entry.expect("directory entry").path();
+        if path.extension().and_then(|e| e.to_str()) != Some("S") {
+            continue;
+        }
+        let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
+        if stem != "htif" && !ALL_PROGRAMS.contains(&stem.as_str()) {
+            missing.push(stem);
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "tests/asm programs without a #[test] in asm_suite.rs: {missing:?}"
+    );
+}
