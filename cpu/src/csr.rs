@@ -45,6 +45,11 @@ pub mod addr {
     pub const MIP: u16 = 0x344;
     pub const PMPCFG0: u16 = 0x3a0;
     pub const PMPADDR0: u16 = 0x3b0;
+    pub const TSELECT: u16 = 0x7a0;
+    pub const TDATA1: u16 = 0x7a1;
+    pub const TDATA2: u16 = 0x7a2;
+    pub const TDATA3: u16 = 0x7a3;
+    pub const TINFO: u16 = 0x7a4;
     pub const MCYCLE: u16 = 0xb00;
     pub const MINSTRET: u16 = 0xb02;
 }
@@ -140,8 +145,12 @@ pub struct CsrFile {
     pub mcountinhibit: u64,
     /// `mip` bits software set (SSIP, STIP without Sstc, SEIP).
     pub mip_sw: u64,
-    /// `mcycle` minus `instret` (cycles are counted as instructions).
+    /// `mcycle` minus the executed-instruction count (cycles are counted
+    /// as instructions).
     pub cycle_offset: u64,
+    /// `minstret` minus the executed-instruction count, so that guest
+    /// writes never disturb the count time may be derived from.
+    pub instret_offset: u64,
 }
 
 impl CsrFile {
@@ -222,7 +231,7 @@ impl Hart {
                 match csr {
                     CYCLE => retired.wrapping_add(self.csr.cycle_offset),
                     TIME => self.mtime,
-                    INSTRET => retired,
+                    INSTRET => retired.wrapping_add(self.csr.instret_offset),
                     _ => 0,
                 }
             }
@@ -272,8 +281,12 @@ impl Hart {
             0x3b0..=0x3bf => self.pmp.read_addr((csr - PMPADDR0) as usize),
             // pmpaddr16..63: unimplemented entries read as zero.
             0x3c0..=0x3ef => 0,
+            // Sdtrig with no triggers: tselect 0 selects nothing (tdata1
+            // type 0), and tinfo says only type 0 exists.
+            TSELECT | TDATA1 | TDATA2 | TDATA3 => 0,
+            TINFO => 1,
             MCYCLE => retired.wrapping_add(self.csr.cycle_offset),
-            MINSTRET => retired,
+            MINSTRET => retired.wrapping_add(self.csr.instret_offset),
             // Unimplemented hardware performance counters and their events.
             0xb03..=0xb1f | 0x323..=0x33f => 0,
             _ => return Err(illegal),
@@ -370,15 +383,14 @@ impl Hart {
                 self.pmp.write_addr((csr - PMPADDR0) as usize, v);
                 effect.flush_tlb = true;
             }
+            // misa is WARL and heron's extensions cannot be switched off;
+            // trigger registers accept nothing (no triggers implemented).
+            MISA | TSELECT | TDATA1 | TDATA2 | TDATA3 | TINFO => {}
             0x3c0..=0x3ef | 0xb03..=0xb1f | 0x323..=0x33f => {}
             // The writing instruction itself retires after the write, and the
             // caller counts it: leave the counter one short of `v`.
             MCYCLE => self.csr.cycle_offset = v.wrapping_sub(retired).wrapping_sub(1),
-            MINSTRET => {
-                self.instret = self
-                    .instret
-                    .wrapping_add(v.wrapping_sub(retired).wrapping_sub(1));
-            }
+            MINSTRET => self.csr.instret_offset = v.wrapping_sub(retired).wrapping_sub(1),
             _ => return Err(Trap::illegal(bits)),
         }
         Ok(effect)

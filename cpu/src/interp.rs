@@ -150,7 +150,7 @@ impl Hart {
         let mut pc = self.pc;
         let base = self.instret;
         for (i, op) in ops.iter().enumerate() {
-            let result = self.execute(bus, op, pc, base + i as u64);
+            let result = self.execute(bus, op, pc, base.wrapping_add(i as u64));
             if TRACE {
                 self.trace_op(op, pc, &result);
             }

@@ -29,8 +29,9 @@
  * that reaches M-mode afterwards ends the run: the default handler stores
  * mcause, mepc, mtval and the privilege the trap came from (mstatus.MPP) in
  * trap_cause / trap_epc / trap_tval / trap_prv, and returns from run_mode with
- * sp and ra restored and every other register as the trapped code left it
- * (run_mode itself clobbers t0-t2). The trapped code normally ends with
+ * sp and ra restored and every other register as the trapped code left it.
+ * run_mode itself clobbers t0-t2, and a0/a1 hold its arguments, so pass
+ * values to the code in other registers. The trapped code normally ends with
  * `ecall`. mstatus is left as the trap set it (MPP, MPIE, MIE) so tests can
  * inspect the transition. A trap that arrives while no run is active is
  * unexpected: it is printed and the test fails with the current TESTNUM.
