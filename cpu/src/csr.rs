@@ -478,7 +478,7 @@ impl Hart {
             };
             let effect = self.csr_write(csr, new, retired, bits)?;
             if effect.flush_tlb {
-                self.tlb.flush_all();
+                self.flush_translations();
             }
             self.update_contexts();
         }

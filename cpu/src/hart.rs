@@ -187,7 +187,7 @@ impl Hart {
     /// Drops all pre-decoded code (after the loader or a device wrote RAM).
     pub fn flush_decoded(&mut self, ram: &mut heron_mmu::GuestRam) {
         self.cache.flush(ram);
-        self.tlb.flush_all();
+        self.flush_translations();
     }
 
     /// Starts writing a trace of every executed instruction to `out`.

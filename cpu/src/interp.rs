@@ -20,6 +20,7 @@ use crate::trap::Trap;
 /// Longest block, in instructions.
 pub const MAX_BLOCK_OPS: usize = 64;
 const FAST_SLOTS: usize = 4096;
+const JUMP_SLOTS: usize = 1024;
 /// Decoded instructions kept before the whole cache is dropped and rebuilt.
 const MAX_CACHED_OPS: usize = 1 << 22;
 
@@ -40,7 +41,26 @@ pub(crate) struct BlockCache {
     /// the next lookup.
     graveyard: Vec<Block>,
     cached_ops: usize,
+    /// Virtual-pc front cache (QEMU's "jump cache"): (pc, fetch context,
+    /// ops, count). Valid while translations and blocks are unchanged, so it
+    /// is cleared with the TLB and whenever a block is dropped.
+    jump: Box<[JumpSlot]>,
 }
+
+#[derive(Clone, Copy)]
+struct JumpSlot {
+    pc: u64,
+    ctx: u64,
+    ops: *const Op,
+    n: usize,
+}
+
+const EMPTY_JUMP: JumpSlot = JumpSlot {
+    pc: u64::MAX,
+    ctx: u64::MAX,
+    ops: std::ptr::null(),
+    n: 0,
+};
 
 // SAFETY: the raw pointers in `fast` point into boxes owned by `blocks`;
 // moving the cache to another thread moves their owner with it.
@@ -61,6 +81,22 @@ impl BlockCache {
             by_page: HashMap::new(),
             graveyard: Vec::new(),
             cached_ops: 0,
+            jump: vec![EMPTY_JUMP; JUMP_SLOTS].into_boxed_slice(),
+        }
+    }
+
+    /// Forgets virtual-pc lookups (translations or blocks changed).
+    pub(crate) fn clear_jump_cache(&mut self) {
+        self.jump.fill(EMPTY_JUMP);
+    }
+
+    #[inline(always)]
+    fn jump_lookup(&self, pc: u64, ctx: u8) -> Option<(*const Op, usize)> {
+        let e = &self.jump[((pc >> 1) as usize) & (JUMP_SLOTS - 1)];
+        if e.pc == pc && e.ctx == ctx as u64 {
+            Some((e.ops, e.n))
+        } else {
+            None
         }
     }
 
@@ -69,6 +105,7 @@ impl BlockCache {
         self.graveyard.extend(self.blocks.drain().map(|(_, b)| b));
         self.by_page.clear();
         self.fast.fill(EMPTY_SLOT);
+        self.clear_jump_cache();
         self.cached_ops = 0;
         ram.clear_code_pages();
     }
@@ -76,6 +113,7 @@ impl BlockCache {
     /// Drops the blocks that start in the page holding `pa`.
     pub(crate) fn invalidate_page(&mut self, ram: &mut GuestRam, pa: u64) {
         let page = pa & !(PAGE_SIZE - 1);
+        self.clear_jump_cache();
         if let Some(starts) = self.by_page.remove(&page) {
             for start in starts {
                 if let Some(b) = self.blocks.remove(&start) {
@@ -121,12 +159,15 @@ impl Hart {
                 return RunExit::Budget;
             }
             let pc = self.pc;
-            let (ops, n) = match self.block_at(bus, pc) {
-                Ok(b) => b,
-                Err(t) => {
-                    self.take_exception(t, pc);
-                    continue;
-                }
+            let (ops, n) = match self.cache.jump_lookup(pc, self.fetch_ctx) {
+                Some(b) => b,
+                None => match self.block_at(bus, pc) {
+                    Ok(b) => b,
+                    Err(t) => {
+                        self.take_exception(t, pc);
+                        continue;
+                    }
+                },
             };
             // SAFETY: `ops` points at `n` ops of a block that stays allocated
             // until the next `block_at` call (dropped blocks go to the
@@ -198,12 +239,16 @@ impl Hart {
         let (pa, uniform) = self.fetch_pa(bus, pc)?;
         let s = slot(pa);
         let (tag, ptr, n) = self.cache.fast[s];
-        if tag == pa {
+        if tag == pa && uniform {
+            self.remember_jump(pc, ptr, n as usize);
             return Ok((ptr, n as usize));
         }
         if let Some(b) = self.cache.blocks.get(&pa) {
             let entry = (pa, b.ops.as_ptr(), b.ops.len() as u32);
             self.cache.fast[s] = entry;
+            if uniform {
+                self.remember_jump(pc, entry.1, entry.2 as usize);
+            }
             return Ok((entry.1, entry.2 as usize));
         }
         let (ops, cacheable) = self.decode_block(bus, pc, pa, uniform)?;
@@ -227,7 +272,24 @@ impl Hart {
         self.cache.cached_ops += ops.len();
         self.cache.blocks.insert(pa, Block { ops });
         self.cache.fast[s] = entry;
+        self.remember_jump(pc, entry.1, entry.2 as usize);
         Ok((entry.1, entry.2 as usize))
+    }
+
+    #[inline]
+    fn remember_jump(&mut self, pc: u64, ops: *const Op, n: usize) {
+        self.cache.jump[((pc >> 1) as usize) & (JUMP_SLOTS - 1)] = JumpSlot {
+            pc,
+            ctx: self.fetch_ctx as u64,
+            ops,
+            n,
+        };
+    }
+
+    /// Drops every cached translation: the TLB and the virtual-pc cache.
+    pub(crate) fn flush_translations(&mut self) {
+        self.tlb.flush_all();
+        self.cache.clear_jump_cache();
     }
 
     /// Decodes instructions from physical `pa` (virtual `pc`) until a block

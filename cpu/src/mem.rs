@@ -126,7 +126,10 @@ impl Hart {
         self.load_slow(bus, vaddr, size)
     }
 
-    /// Stores the low `size` bytes of `value` at `vaddr`.
+    /// Stores the low `size` bytes of `value` at `vaddr`. Returns whether
+    /// the store reached a device or a watched word, after which the machine
+    /// must look at the bus before the next instruction (an interrupt line
+    /// may have changed).
     #[inline(always)]
     pub(crate) fn store(
         &mut self,
@@ -134,7 +137,7 @@ impl Hart {
         vaddr: u64,
         size: u64,
         value: u64,
-    ) -> Result<(), Trap> {
+    ) -> Result<bool, Trap> {
         if let Some(host) = self
             .tlb
             .lookup(self.data_ctx as usize, TlbKind::Store, vaddr, size)
@@ -142,9 +145,10 @@ impl Hart {
             // SAFETY: as in `load`; store entries exist only for RAM pages
             // without decoded code or watched words.
             unsafe { write_host(host, size, value) };
-            return Ok(());
+            return Ok(false);
         }
-        self.store_slow(bus, vaddr, size, value)
+        self.store_slow(bus, vaddr, size, value)?;
+        Ok(bus.attention())
     }
 
     #[inline(never)]

@@ -47,7 +47,7 @@ struct MmioRange {
 ///
 /// The bus also supports *watched* RAM words: a store to one of them (HTIF's
 /// `tohost`) raises [`Bus::attention`], which the run loop checks at block
-/// boundaries. Pages holding a watched word are never entered in the store TLB,
+/// boundaries; so does every device write. Pages holding a watched word are never entered in the store TLB,
 /// so such stores always reach the bus.
 pub struct Bus {
     ram: GuestRam,
@@ -173,6 +173,9 @@ impl Bus {
             Some((r, off)) => {
                 log::trace!("mmio write {}+{off:#x}/{size} = {value:#x}", r.name);
                 r.device.write(off, size, value);
+                // A device write may change interrupt lines or ask for the
+                // machine (power-off): let the run loop look.
+                self.attention = true;
                 Ok(())
             }
             None => Err(BusError(pa)),

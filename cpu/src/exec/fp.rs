@@ -49,8 +49,8 @@ impl Hart {
         let (dest, flags) = match op.kind {
             Flw => (Dest::F(box_f32(self.load(bus, addr, 4)? as u32)), 0),
             Fld => (Dest::F(self.load(bus, addr, 8)?), 0),
-            Fsw => return self.store(bus, addr, 4, f2),
-            Fsd => return self.store(bus, addr, 8, f2),
+            Fsw => return self.store(bus, addr, 4, f2).map(|_| ()),
+            Fsd => return self.store(bus, addr, 8, f2).map(|_| ()),
             FmaddS => fs(fpu::f32_madd(s1, s2, s3, self.rounding_mode(op)?)),
             FmsubS => fs(fpu::f32_msub(s1, s2, s3, self.rounding_mode(op)?)),
             FnmsubS => fs(fpu::f32_nmsub(s1, s2, s3, self.rounding_mode(op)?)),

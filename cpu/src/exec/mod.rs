@@ -73,26 +73,10 @@ impl Hart {
             Lbu => self.load(bus, a.wrapping_add(imm), 1)?,
             Lhu => self.load(bus, a.wrapping_add(imm), 2)?,
             Lwu => self.load(bus, a.wrapping_add(imm), 4)?,
-            Sb => {
-                return self
-                    .store(bus, a.wrapping_add(imm), 1, b)
-                    .map(|_| Next::Continue)
-            }
-            Sh => {
-                return self
-                    .store(bus, a.wrapping_add(imm), 2, b)
-                    .map(|_| Next::Continue)
-            }
-            Sw => {
-                return self
-                    .store(bus, a.wrapping_add(imm), 4, b)
-                    .map(|_| Next::Continue)
-            }
-            Sd => {
-                return self
-                    .store(bus, a.wrapping_add(imm), 8, b)
-                    .map(|_| Next::Continue)
-            }
+            Sb => return self.store_op(bus, a.wrapping_add(imm), 1, b, pc, op),
+            Sh => return self.store_op(bus, a.wrapping_add(imm), 2, b, pc, op),
+            Sw => return self.store_op(bus, a.wrapping_add(imm), 4, b, pc, op),
+            Sd => return self.store_op(bus, a.wrapping_add(imm), 8, b, pc, op),
             Addi => a.wrapping_add(imm),
             Slti => ((a as i64) < (imm as i64)) as u64,
             Sltiu => (a < imm) as u64,
@@ -221,6 +205,25 @@ impl Hart {
             }
         };
         self.set_x(rd, v);
+        Ok(Next::Continue)
+    }
+}
+
+impl Hart {
+    #[inline(always)]
+    fn store_op(
+        &mut self,
+        bus: &mut Bus,
+        addr: u64,
+        size: u64,
+        v: u64,
+        pc: u64,
+        op: &Op,
+    ) -> Result<Next, Trap> {
+        if self.store(bus, addr, size, v)? {
+            self.pc = pc.wrapping_add(op.len as u64);
+            return Ok(Next::Resync);
+        }
         Ok(Next::Continue)
     }
 }

@@ -69,9 +69,10 @@ impl Hart {
                 }
                 // The TLB keeps no ASIDs: by-ASID flushes flush everything.
                 if op.rs1 == 0 {
-                    self.tlb.flush_all();
+                    self.flush_translations();
                 } else {
                     self.tlb.flush_vaddr(a);
+                    self.cache.clear_jump_cache();
                 }
                 Ok(Next::Jump(next_pc))
             }

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs what building and testing heron needs on a Debian-family host:
+# the riscv64 cross toolchain (guest test programs are assembled at test
+# time), cmake and a C compiler (the SoftFloat build), QEMU (the reference
+# the benchmarks compare against) and gdb-multiarch (the gdb-stub tests).
+# Packages come from the host's configured apt sources.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config
+  gcc-riscv64-linux-gnu binutils-riscv64-linux-gnu
+  qemu-system-misc gdb-multiarch
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if ((${#missing[@]})); then
+  sudo=""
+  [[ $(id -u) -eq 0 ]] || sudo="sudo"
+  echo "setup: installing ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+if ! command -v cargo >/dev/null; then
+  echo "setup: cargo not found; install Rust (https://rustup.rs) and re-run" >&2
+  exit 1
+fi
+echo "setup: ok"
