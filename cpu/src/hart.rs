@@ -132,9 +132,9 @@ impl Hart {
     /// Writes integer register `r` (writes to x0 are dropped).
     #[inline(always)]
     pub fn set_x(&mut self, r: u8, v: u64) {
-        if r != 0 {
-            self.x[(r & 31) as usize] = v;
-        }
+        // Two stores beat a data-dependent branch on the hot path.
+        self.x[(r & 31) as usize] = v;
+        self.x[0] = 0;
     }
 
     /// Reads integer register `r`.

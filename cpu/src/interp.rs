@@ -34,7 +34,7 @@ pub(crate) struct BlockCache {
     /// Direct-mapped front cache: (pa, pointer to ops, count). The pointee
     /// is the boxed slice of a live entry in `blocks`; slots are cleared when
     /// their block is dropped.
-    fast: Box<[(u64, *const Op, u32)]>,
+    fast: Box<[(u64, *const Op, u32); FAST_SLOTS]>,
     /// Block start addresses per physical page.
     by_page: HashMap<u64, Vec<u64>>,
     /// Blocks dropped while one of them may still be executing; freed at
@@ -44,7 +44,7 @@ pub(crate) struct BlockCache {
     /// Virtual-pc front cache (QEMU's "jump cache"): (pc, fetch context,
     /// ops, count). Valid while translations and blocks are unchanged, so it
     /// is cleared with the TLB and whenever a block is dropped.
-    jump: Box<[JumpSlot]>,
+    jump: Box<[JumpSlot; JUMP_SLOTS]>,
 }
 
 #[derive(Clone, Copy)]
@@ -77,11 +77,11 @@ impl BlockCache {
     pub(crate) fn new() -> Self {
         BlockCache {
             blocks: HashMap::new(),
-            fast: vec![EMPTY_SLOT; FAST_SLOTS].into_boxed_slice(),
+            fast: Box::new([EMPTY_SLOT; FAST_SLOTS]),
             by_page: HashMap::new(),
             graveyard: Vec::new(),
             cached_ops: 0,
-            jump: vec![EMPTY_JUMP; JUMP_SLOTS].into_boxed_slice(),
+            jump: Box::new([EMPTY_JUMP; JUMP_SLOTS]),
         }
     }
 
@@ -129,6 +129,16 @@ impl BlockCache {
     }
 }
 
+/// How a block ended.
+enum BlockEnd {
+    /// Plain control flow: the next block can follow at once.
+    Chain,
+    /// Interrupt or bus state may have changed (or a trap was taken).
+    Sync,
+    /// `wfi` with nothing pending.
+    Wait,
+}
+
 /// Why [`Hart::run`] returned.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RunExit {
@@ -146,7 +156,11 @@ impl Hart {
     /// for attention.
     pub fn run(&mut self, bus: &mut Bus, budget: u64) -> RunExit {
         let end = self.instret.wrapping_add(budget);
+        let trace = self.tracer.is_some();
         loop {
+            // Only instructions that end a block with `Resync` (CSR writes,
+            // xRET, device stores) or traps change what interrupts are
+            // pending and enabled, so this is checked only after those.
             if self.mip & self.mie != 0 {
                 if let Some(irq) = self.pending_interrupt() {
                     self.take_interrupt(irq);
@@ -155,39 +169,43 @@ impl Hart {
             if bus.attention() {
                 return RunExit::Attention;
             }
-            if (end.wrapping_sub(self.instret) as i64) <= 0 {
-                return RunExit::Budget;
-            }
-            let pc = self.pc;
-            let (ops, n) = match self.cache.jump_lookup(pc, self.fetch_ctx) {
-                Some(b) => b,
-                None => match self.block_at(bus, pc) {
-                    Ok(b) => b,
-                    Err(t) => {
-                        self.take_exception(t, pc);
-                        continue;
-                    }
-                },
-            };
-            // SAFETY: `ops` points at `n` ops of a block that stays allocated
-            // until the next `block_at` call (dropped blocks go to the
-            // graveyard, emptied only there).
-            let ops = unsafe { std::slice::from_raw_parts(ops, n) };
-            let waiting = if self.tracer.is_some() {
-                self.exec_block::<true>(bus, ops)
-            } else {
-                self.exec_block::<false>(bus, ops)
-            };
-            if waiting {
-                return RunExit::Wfi;
+            // Chain blocks while control flow is plain jumps and fall-throughs.
+            loop {
+                if (end.wrapping_sub(self.instret) as i64) <= 0 {
+                    return RunExit::Budget;
+                }
+                let pc = self.pc;
+                let (ops, n) = match self.cache.jump_lookup(pc, self.fetch_ctx) {
+                    Some(b) => b,
+                    None => match self.block_at(bus, pc) {
+                        Ok(b) => b,
+                        Err(t) => {
+                            self.take_exception(t, pc);
+                            break;
+                        }
+                    },
+                };
+                // SAFETY: `ops` points at `n` ops of a block that stays
+                // allocated until the next `block_at` call (dropped blocks go
+                // to the graveyard, emptied only there).
+                let ops = unsafe { std::slice::from_raw_parts(ops, n) };
+                let end_kind = if trace {
+                    self.exec_block::<true>(bus, ops)
+                } else {
+                    self.exec_block::<false>(bus, ops)
+                };
+                match end_kind {
+                    BlockEnd::Chain => {}
+                    BlockEnd::Sync => break,
+                    BlockEnd::Wait => return RunExit::Wfi,
+                }
             }
         }
     }
 
-    /// Executes one block starting at `self.pc`; returns whether the hart
-    /// is now waiting for an interrupt.
+    /// Executes one block starting at `self.pc`.
     #[inline(always)]
-    fn exec_block<const TRACE: bool>(&mut self, bus: &mut Bus, ops: &[Op]) -> bool {
+    fn exec_block<const TRACE: bool>(&mut self, bus: &mut Bus, ops: &[Op]) -> BlockEnd {
         let mut pc = self.pc;
         let base = self.instret;
         for (i, op) in ops.iter().enumerate() {
@@ -200,26 +218,26 @@ impl Hart {
                 Ok(Next::Jump(target)) => {
                     self.pc = target;
                     self.instret += i as u64 + 1;
-                    return false;
+                    return BlockEnd::Chain;
                 }
                 Ok(Next::Resync) => {
                     self.instret += i as u64 + 1;
-                    return false;
+                    return BlockEnd::Sync;
                 }
                 Ok(Next::Wait) => {
                     self.instret += i as u64 + 1;
-                    return true;
+                    return BlockEnd::Wait;
                 }
                 Err(t) => {
                     self.instret += i as u64;
                     self.take_exception(t, pc);
-                    return false;
+                    return BlockEnd::Sync;
                 }
             }
         }
         self.pc = pc;
         self.instret += ops.len() as u64;
-        false
+        BlockEnd::Chain
     }
 
     fn trace_op(&mut self, op: &Op, pc: u64, result: &Result<Next, Trap>) {
