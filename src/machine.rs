@@ -149,6 +149,8 @@ impl Machine {
                     self.bus.clear_attention();
                 }
                 RunExit::Wfi => self.idle(deadline),
+                // No firmware is attached and no debugger arms anything yet.
+                RunExit::EnvCall | RunExit::Breakpoint | RunExit::Watchpoint(_) => {}
             }
         }
     }

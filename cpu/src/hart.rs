@@ -93,6 +93,11 @@ pub struct Hart {
     pub(crate) cache: BlockCache,
     /// Per-instruction trace, when on.
     pub(crate) tracer: Option<Tracer>,
+    /// Breakpoints and watchpoints armed by a debugger.
+    pub(crate) debug: Option<Box<crate::debug::DebugArm>>,
+    /// Serve S-mode `ecall`s in the host (built-in SBI firmware): they end
+    /// [`Hart::run`] with [`crate::RunExit::EnvCall`] instead of trapping to M.
+    pub firmware_ecalls: bool,
     /// Device interrupt lines into `mip` (MSIP, MTIP, MEIP, SEIP).
     pub(crate) external_irqs: u64,
 }
@@ -123,6 +128,8 @@ impl Hart {
             mtime: 0,
             cache: BlockCache::new(),
             tracer: None,
+            debug: None,
+            firmware_ecalls: false,
             external_irqs: 0,
         });
         h.update_contexts();

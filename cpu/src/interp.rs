@@ -15,7 +15,7 @@ use heron_mmu::{Bus, GuestRam, PAGE_SIZE};
 use crate::decode::{decode, insn_len, Kind, Op};
 use crate::exec::Next;
 use crate::hart::Hart;
-use crate::trap::Trap;
+use crate::trap::{cause, Trap};
 
 /// Longest block, in instructions.
 pub const MAX_BLOCK_OPS: usize = 64;
@@ -131,6 +131,8 @@ impl BlockCache {
 
 /// How a block ended.
 enum BlockEnd {
+    /// Something for the host: an intercepted ecall or a debug event.
+    Host(Trap),
     /// Plain control flow: the next block can follow at once.
     Chain,
     /// Interrupt or bus state may have changed (or a trap was taken).
@@ -139,9 +141,22 @@ enum BlockEnd {
     Wait,
 }
 
+/// Internal trap causes for debugger events (above every architectural
+/// cause), so they travel the exception path and leave the instruction
+/// unexecuted.
+pub(crate) const CAUSE_WATCH_READ: u64 = 1 << 40;
+pub(crate) const CAUSE_WATCH_WRITE: u64 = (1 << 40) | 1;
+
 /// Why [`Hart::run`] returned.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RunExit {
+    /// S-mode `ecall` with [`Hart::firmware_ecalls`] on: `pc` is at the
+    /// `ecall`; the host serves it and calls [`Hart::complete_ecall`].
+    EnvCall,
+    /// A debugger breakpoint at `pc` (not yet executed).
+    Breakpoint,
+    /// A debugger watchpoint hit by the instruction at `pc` (not executed).
+    Watchpoint(crate::debug::WatchHit),
     /// The instruction budget is spent.
     Budget,
     /// The hart executed `wfi` with no interrupt pending.
@@ -155,8 +170,14 @@ impl Hart {
     /// block boundaries), the hart waits for an interrupt, or the bus asks
     /// for attention.
     pub fn run(&mut self, bus: &mut Bus, budget: u64) -> RunExit {
-        let end = self.instret.wrapping_add(budget);
+        let start = self.instret;
+        let end = start.wrapping_add(budget);
         let trace = self.tracer.is_some();
+        if let Some(pages) = bus.ram().take_dma_dirty_pages() {
+            for page in pages {
+                self.cache.invalidate_page(bus.ram_mut(), page);
+            }
+        }
         loop {
             // Only instructions that end a block with `Resync` (CSR writes,
             // xRET, device stores) or traps change what interrupts are
@@ -175,6 +196,11 @@ impl Hart {
                     return RunExit::Budget;
                 }
                 let pc = self.pc;
+                // A breakpoint stops before its instruction, except at the
+                // very start of a run (resuming from that breakpoint).
+                if self.debug.is_some() && self.instret != start && self.breakpoint_at(pc) {
+                    return RunExit::Breakpoint;
+                }
                 let (ops, n) = match self.cache.jump_lookup(pc, self.fetch_ctx) {
                     Some(b) => b,
                     None => match self.block_at(bus, pc) {
@@ -198,6 +224,17 @@ impl Hart {
                     BlockEnd::Chain => {}
                     BlockEnd::Sync => break,
                     BlockEnd::Wait => return RunExit::Wfi,
+                    BlockEnd::Host(t) => {
+                        return match t.cause {
+                            CAUSE_WATCH_READ | CAUSE_WATCH_WRITE => {
+                                RunExit::Watchpoint(crate::debug::WatchHit {
+                                    addr: t.tval,
+                                    write: t.cause == CAUSE_WATCH_WRITE,
+                                })
+                            }
+                            _ => RunExit::EnvCall,
+                        }
+                    }
                 }
             }
         }
@@ -230,6 +267,12 @@ impl Hart {
                 }
                 Err(t) => {
                     self.instret += i as u64;
+                    if t.cause >= CAUSE_WATCH_READ
+                        || (t.cause == cause::ECALL_S && self.firmware_ecalls)
+                    {
+                        self.pc = pc;
+                        return BlockEnd::Host(t);
+                    }
                     self.take_exception(t, pc);
                     return BlockEnd::Sync;
                 }
@@ -304,6 +347,13 @@ impl Hart {
         };
     }
 
+    /// Finishes an `ecall` the host served (see [`RunExit::EnvCall`]): it
+    /// retires and execution continues after it.
+    pub fn complete_ecall(&mut self) {
+        self.pc = self.pc.wrapping_add(4);
+        self.instret += 1;
+    }
+
     /// Drops every cached translation: the TLB and the virtual-pc cache.
     pub(crate) fn flush_translations(&mut self) {
         self.tlb.flush_all();
@@ -326,7 +376,13 @@ impl Hart {
         uniform: bool,
     ) -> Result<(Box<[Op]>, bool), Trap> {
         let page_end = (pa & !(PAGE_SIZE - 1)) + PAGE_SIZE;
-        let max_ops = if uniform { MAX_BLOCK_OPS } else { 1 };
+        // Under a debugger every instruction is its own block, so that
+        // breakpoints and single steps fall on instruction boundaries.
+        let max_ops = if uniform && self.debug.is_none() {
+            MAX_BLOCK_OPS
+        } else {
+            1
+        };
         let mut ops = Vec::with_capacity(16);
         let mut at = pa;
         while ops.len() < max_ops && at + 2 <= page_end {

@@ -7,6 +7,7 @@
 //! the page-table walker and the bus.
 
 pub mod csr;
+pub mod debug;
 pub mod decode;
 pub mod disasm;
 mod exec;

@@ -8,6 +8,7 @@ use heron_mmu::{Access, Bus, PAGE_SIZE};
 
 use crate::csr::{MSTATUS_MXR, MSTATUS_SUM};
 use crate::hart::{Hart, Priv};
+use crate::interp::{CAUSE_WATCH_READ, CAUSE_WATCH_WRITE};
 use crate::trap::{cause, Trap};
 
 /// Page-table accesses of a walk: implicit S-mode accesses, PMP-checked.
@@ -107,6 +108,11 @@ impl Hart {
     }
 
     fn fill_tlb(&mut self, bus: &Bus, kind: TlbKind, ctx: u8, vaddr: u64, t: Translated) {
+        // Under a debugger, data accesses stay on the slow path, where
+        // watchpoints are checked.
+        if self.debug_armed() && kind != TlbKind::Fetch {
+            return;
+        }
         let host = bus.ram().host_addr(t.pa & !(PAGE_SIZE - 1));
         self.tlb.fill(ctx as usize, kind, vaddr, host, t.superpage);
     }
@@ -153,6 +159,9 @@ impl Hart {
 
     #[inline(never)]
     fn load_slow(&mut self, bus: &mut Bus, vaddr: u64, size: u64) -> Result<u64, Trap> {
+        if self.debug_armed() && self.watch_check(vaddr, size, false).is_some() {
+            return Err(Trap::new(CAUSE_WATCH_READ, vaddr));
+        }
         if vaddr & (size - 1) != 0 {
             // Misaligned loads are done in hardware, byte by byte, each byte
             // translated (the access may straddle a page).
@@ -173,6 +182,9 @@ impl Hart {
 
     #[inline(never)]
     fn store_slow(&mut self, bus: &mut Bus, vaddr: u64, size: u64, value: u64) -> Result<(), Trap> {
+        if self.debug_armed() && self.watch_check(vaddr, size, true).is_some() {
+            return Err(Trap::new(CAUSE_WATCH_WRITE, vaddr));
+        }
         if vaddr & (size - 1) != 0 {
             // Translate every byte first so a fault leaves memory untouched.
             for i in 0..size {
@@ -216,6 +228,18 @@ impl Hart {
         size: u64,
         access: Access,
     ) -> Result<u64, Trap> {
+        if self.debug_armed()
+            && self
+                .watch_check(vaddr, size, access == Access::Store)
+                .is_some()
+        {
+            let c = if access == Access::Store {
+                CAUSE_WATCH_WRITE
+            } else {
+                CAUSE_WATCH_READ
+            };
+            return Err(Trap::new(c, vaddr));
+        }
         if vaddr & (size - 1) != 0 {
             let c = if access == Access::Load {
                 cause::LOAD_MISALIGNED

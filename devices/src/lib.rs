@@ -4,5 +4,9 @@
 //! never through the CPU.
 
 pub mod clint;
+pub mod irq;
+pub mod power;
 
 pub use clint::{Clint, ClintHandle};
+pub use irq::{IrqLevels, IrqLine};
+pub use power::{PowerControl, PowerEvent};

@@ -1,5 +1,8 @@
 //! Guest RAM: one anonymous memory mapping of the host.
 
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
 use memmap2::MmapMut;
 use thiserror::Error;
 
@@ -21,17 +24,166 @@ pub enum RamError {
     },
 }
 
+/// The mapping and its bookkeeping, shared by the hart's [`GuestRam`] and
+/// the devices' [`GuestMemory`] handles.
+struct RamInner {
+    /// Keeps the mapping alive; all access goes through `ptr`.
+    _map: MmapMut,
+    ptr: *mut u8,
+    base: u64,
+    size: u64,
+    /// One bit per page: the interpreter holds decoded code for it.
+    code_pages: Vec<AtomicU64>,
+    /// Code pages written by DMA since the hart last looked.
+    dma_dirty: Mutex<Vec<u64>>,
+    dma_pending: AtomicBool,
+}
+
+// SAFETY: `ptr` points into `_map`, which lives as long as the inner value;
+// concurrent guest-memory accesses are data races only in the guest's own
+// program order, exactly as on hardware, and never touch host memory outside
+// the mapping (every access is bounds-checked against `size`).
+unsafe impl Send for RamInner {}
+unsafe impl Sync for RamInner {}
+
+impl RamInner {
+    #[inline]
+    fn contains(&self, pa: u64, len: u64) -> bool {
+        pa >= self.base
+            && pa.wrapping_sub(self.base) < self.size
+            && self.size - (pa - self.base) >= len
+    }
+
+    #[inline]
+    fn page_index(&self, pa: u64) -> usize {
+        ((pa - self.base) >> PAGE_SHIFT) as usize
+    }
+
+    #[inline]
+    fn is_code_page(&self, pa: u64) -> bool {
+        let i = self.page_index(pa);
+        self.code_pages[i / 64].load(Ordering::Relaxed) & (1 << (i % 64)) != 0
+    }
+}
+
 /// Guest RAM at a physical base address.
 ///
 /// The mapping never moves, so host pointers into it (the soft TLB's addends)
 /// stay valid for the life of the `GuestRam`. Besides the bytes it keeps one
 /// bit per page saying whether the interpreter holds pre-decoded code for it,
-/// so that writes to such pages can invalidate that code.
+/// so that writes to such pages — by the hart or by device DMA through
+/// [`GuestMemory`] — can invalidate that code.
 pub struct GuestRam {
-    map: MmapMut,
-    base: u64,
-    size: u64,
-    code_pages: Vec<u64>,
+    inner: Arc<RamInner>,
+}
+
+/// A device's handle on guest RAM, for DMA: bounds-checked reads and
+/// writes by guest physical address. A write to a page holding decoded code
+/// queues that page for invalidation before the hart runs again.
+#[derive(Clone)]
+pub struct GuestMemory {
+    inner: Arc<RamInner>,
+}
+
+/// A DMA access outside guest RAM.
+#[derive(Clone, Copy, Debug, Error, PartialEq, Eq)]
+#[error("guest physical range {addr:#x}+{len:#x} is outside RAM")]
+pub struct OutOfRange {
+    /// Start of the access.
+    pub addr: u64,
+    /// Its length.
+    pub len: u64,
+}
+
+impl GuestMemory {
+    /// Reads `buf.len()` bytes at guest physical `pa`.
+    pub fn read(&self, pa: u64, buf: &mut [u8]) -> Result<(), OutOfRange> {
+        let r = &self.inner;
+        if !r.contains(pa, buf.len() as u64) {
+            return Err(OutOfRange {
+                addr: pa,
+                len: buf.len() as u64,
+            });
+        }
+        // SAFETY: in bounds of the live mapping (checked above).
+        unsafe {
+            std::ptr::copy_nonoverlapping(
+                r.ptr.add((pa - r.base) as usize),
+                buf.as_mut_ptr(),
+                buf.len(),
+            )
+        };
+        Ok(())
+    }
+
+    /// Writes `data` at guest physical `pa`.
+    pub fn write(&self, pa: u64, data: &[u8]) -> Result<(), OutOfRange> {
+        let r = &self.inner;
+        if !r.contains(pa, data.len() as u64) {
+            return Err(OutOfRange {
+                addr: pa,
+                len: data.len() as u64,
+            });
+        }
+        // SAFETY: in bounds of the live mapping (checked above).
+        unsafe {
+            std::ptr::copy_nonoverlapping(
+                data.as_ptr(),
+                r.ptr.add((pa - r.base) as usize),
+                data.len(),
+            )
+        };
+        if !data.is_empty() {
+            let first = pa >> PAGE_SHIFT;
+            let last = (pa + data.len() as u64 - 1) >> PAGE_SHIFT;
+            for page in first..=last {
+                if r.is_code_page(page << PAGE_SHIFT) {
+                    r.dma_dirty
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .push(page << PAGE_SHIFT);
+                    r.dma_pending.store(true, Ordering::Release);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads a little-endian `u16`.
+    pub fn read_u16(&self, pa: u64) -> Result<u16, OutOfRange> {
+        let mut b = [0; 2];
+        self.read(pa, &mut b)?;
+        Ok(u16::from_le_bytes(b))
+    }
+
+    /// Reads a little-endian `u32`.
+    pub fn read_u32(&self, pa: u64) -> Result<u32, OutOfRange> {
+        let mut b = [0; 4];
+        self.read(pa, &mut b)?;
+        Ok(u32::from_le_bytes(b))
+    }
+
+    /// Reads a little-endian `u64`.
+    pub fn read_u64(&self, pa: u64) -> Result<u64, OutOfRange> {
+        let mut b = [0; 8];
+        self.read(pa, &mut b)?;
+        Ok(u64::from_le_bytes(b))
+    }
+
+    /// Writes a little-endian `u16`.
+    pub fn write_u16(&self, pa: u64, v: u16) -> Result<(), OutOfRange> {
+        self.write(pa, &v.to_le_bytes())
+    }
+
+    /// Writes a little-endian `u32`.
+    pub fn write_u32(&self, pa: u64, v: u32) -> Result<(), OutOfRange> {
+        self.write(pa, &v.to_le_bytes())
+    }
+
+    /// Whether `[pa, pa + len)` lies in RAM.
+    pub fn contains(&self, pa: u64, len: u64) -> bool {
+        self.inner.contains(pa, len)
+    }
 }
 
 impl GuestRam {
@@ -41,76 +193,66 @@ impl GuestRam {
             return Err(RamError::BadSize(size));
         }
         let len = usize::try_from(size).map_err(|_| RamError::BadSize(size))?;
-        let map = MmapMut::map_anon(len).map_err(|source| RamError::Map { size, source })?;
+        let mut map = MmapMut::map_anon(len).map_err(|source| RamError::Map { size, source })?;
         let pages = (size >> PAGE_SHIFT) as usize;
+        let ptr = map.as_mut_ptr();
         Ok(GuestRam {
-            map,
-            base,
-            size,
-            code_pages: vec![0; pages.div_ceil(64)],
+            inner: Arc::new(RamInner {
+                _map: map,
+                ptr,
+                base,
+                size,
+                code_pages: (0..pages.div_ceil(64)).map(|_| AtomicU64::new(0)).collect(),
+                dma_dirty: Mutex::new(Vec::new()),
+                dma_pending: AtomicBool::new(false),
+            }),
         })
+    }
+
+    /// A DMA handle for devices.
+    pub fn dma_handle(&self) -> GuestMemory {
+        GuestMemory {
+            inner: self.inner.clone(),
+        }
     }
 
     /// Guest physical base address.
     pub fn base(&self) -> u64 {
-        self.base
+        self.inner.base
     }
 
     /// Size in bytes.
     pub fn size(&self) -> u64 {
-        self.size
+        self.inner.size
     }
 
     /// One past the last guest physical address.
     pub fn end(&self) -> u64 {
-        self.base + self.size
+        self.inner.base + self.inner.size
     }
 
     /// Whether `[pa, pa + len)` lies entirely in RAM.
     #[inline]
     pub fn contains(&self, pa: u64, len: u64) -> bool {
-        pa >= self.base
-            && pa.wrapping_sub(self.base) < self.size
-            && self.size - (pa - self.base) >= len
+        self.inner.contains(pa, len)
     }
 
     /// Host address of guest physical `pa`, which must be in RAM.
     #[inline]
     pub fn host_addr(&self, pa: u64) -> usize {
         debug_assert!(self.contains(pa, 1));
-        self.map.as_ptr() as usize + (pa - self.base) as usize
-    }
-
-    /// The RAM bytes as a mutable slice (for loaders and DMA).
-    pub fn as_mut_slice(&mut self) -> &mut [u8] {
-        &mut self.map[..]
-    }
-
-    /// The RAM bytes.
-    pub fn as_slice(&self) -> &[u8] {
-        &self.map[..]
+        self.inner.ptr as usize + (pa - self.inner.base) as usize
     }
 
     /// Reads `buf.len()` bytes at `pa`; `None` if the range leaves RAM.
     pub fn read(&self, pa: u64, buf: &mut [u8]) -> Option<()> {
-        if !self.contains(pa, buf.len() as u64) {
-            return None;
-        }
-        let off = (pa - self.base) as usize;
-        buf.copy_from_slice(&self.map[off..off + buf.len()]);
-        Some(())
+        self.dma_handle().read(pa, buf).ok()
     }
 
-    /// Writes `data` at `pa`; `None` if the range leaves RAM. Callers that
-    /// write guest code (loaders, DMA) must tell the hart to drop decoded code
-    /// for pages where [`GuestRam::is_code_page`] holds.
+    /// Writes `data` at `pa`; `None` if the range leaves RAM. Pages holding
+    /// decoded code are queued for invalidation, as for DMA.
     pub fn write(&mut self, pa: u64, data: &[u8]) -> Option<()> {
-        if !self.contains(pa, data.len() as u64) {
-            return None;
-        }
-        let off = (pa - self.base) as usize;
-        self.map[off..off + data.len()].copy_from_slice(data);
-        Some(())
+        self.dma_handle().write(pa, data).ok()
     }
 
     /// Reads a little-endian value of `size` (1, 2, 4, 8) bytes at `pa`,
@@ -151,44 +293,52 @@ impl GuestRam {
     /// privileged spec requires to be atomic with respect to other harts.
     pub fn compare_exchange_u64(&self, pa: u64, old: u64, new: u64) -> bool {
         debug_assert!(pa % 8 == 0 && self.contains(pa, 8));
-        let p = self.host_addr(pa) as *const std::sync::atomic::AtomicU64;
+        let p = self.host_addr(pa) as *const AtomicU64;
         // SAFETY: in RAM, 8-aligned (RAM base is page aligned), and the
         // mapping outlives the reference.
         let word = unsafe { &*p };
-        word.compare_exchange(
-            old.to_le(),
-            new.to_le(),
-            std::sync::atomic::Ordering::SeqCst,
-            std::sync::atomic::Ordering::SeqCst,
-        )
-        .is_ok()
-    }
-
-    #[inline]
-    fn page_index(&self, pa: u64) -> usize {
-        ((pa - self.base) >> PAGE_SHIFT) as usize
+        word.compare_exchange(old.to_le(), new.to_le(), Ordering::SeqCst, Ordering::SeqCst)
+            .is_ok()
     }
 
     /// Whether the page holding `pa` (in RAM) has pre-decoded code.
     #[inline]
     pub fn is_code_page(&self, pa: u64) -> bool {
-        let i = self.page_index(pa);
-        self.code_pages[i / 64] & (1 << (i % 64)) != 0
+        self.inner.is_code_page(pa)
     }
 
     /// Marks the page holding `pa` (in RAM) as holding pre-decoded code.
     pub fn set_code_page(&mut self, pa: u64, is_code: bool) {
-        let i = self.page_index(pa);
+        let i = self.inner.page_index(pa);
+        let word = &self.inner.code_pages[i / 64];
         if is_code {
-            self.code_pages[i / 64] |= 1 << (i % 64);
+            word.fetch_or(1 << (i % 64), Ordering::Relaxed);
         } else {
-            self.code_pages[i / 64] &= !(1 << (i % 64));
+            word.fetch_and(!(1 << (i % 64)), Ordering::Relaxed);
         }
     }
 
     /// Forgets every code page.
     pub fn clear_code_pages(&mut self) {
-        self.code_pages.iter_mut().for_each(|w| *w = 0);
+        self.inner
+            .code_pages
+            .iter()
+            .for_each(|w| w.store(0, Ordering::Relaxed));
+    }
+
+    /// Code pages written through [`GuestMemory`] since the last call.
+    #[inline]
+    pub fn take_dma_dirty_pages(&self) -> Option<Vec<u64>> {
+        if !self.inner.dma_pending.swap(false, Ordering::Acquire) {
+            return None;
+        }
+        Some(std::mem::take(
+            &mut *self
+                .inner
+                .dma_dirty
+                .lock()
+                .unwrap_or_else(|e| e.into_inner()),
+        ))
     }
 }
 
@@ -217,6 +367,22 @@ mod tests {
         assert!(!ram.is_code_page(0x8000_6000));
         ram.clear_code_pages();
         assert!(!ram.is_code_page(0x8000_5000));
+    }
+
+    #[test]
+    fn dma_writes_queue_code_pages_and_check_bounds() {
+        let mut ram = GuestRam::new(0x8000_0000, 0x10_0000).unwrap();
+        let dma = ram.dma_handle();
+        ram.set_code_page(0x8000_2000, true);
+        assert_eq!(ram.take_dma_dirty_pages(), None);
+        dma.write(0x8000_1ffe, &[1, 2, 3, 4]).unwrap();
+        assert_eq!(ram.take_dma_dirty_pages(), Some(vec![0x8000_2000]));
+        assert_eq!(ram.take_dma_dirty_pages(), None);
+        assert_eq!(ram.load(0x8000_1ffe, 4), 0x0403_0201);
+        assert!(dma.write(0x800f_fffe, &[0; 4]).is_err());
+        assert!(dma.read(0x7fff_ffff, &mut [0; 2]).is_err());
+        assert!(dma.read(u64::MAX, &mut [0; 2]).is_err());
+        assert_eq!(dma.read_u32(0x8000_1ffe), Ok(0x0403_0201));
     }
 
     #[test]
