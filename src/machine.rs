@@ -45,6 +45,21 @@ pub enum TimeSource {
     Instructions,
 }
 
+/// What one [`Machine::run_slice`] ended with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SliceEvent {
+    /// The budget ran out (or a device was served); nothing to report.
+    Ran,
+    /// The hart waits for an interrupt.
+    Wfi,
+    /// The guest asked to exit with this code.
+    Exit(u64),
+    /// A debugger breakpoint at `pc`.
+    Breakpoint,
+    /// A debugger watchpoint hit by the instruction at `pc`.
+    Watchpoint(heron_cpu::debug::WatchHit),
+}
+
 /// How a run ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Outcome {
@@ -131,33 +146,45 @@ impl Machine {
     pub fn run(&mut self, timeout: Option<Duration>) -> Outcome {
         let deadline = timeout.map(|t| Instant::now() + t);
         loop {
-            self.sync_time();
-            let exit = self.hart.run(&mut self.bus, SLICE);
-            if let Some(d) = deadline {
-                if Instant::now() >= d {
-                    return Outcome::Timeout;
-                }
+            match self.run_slice(SLICE) {
+                SliceEvent::Exit(code) => return Outcome::Exit(code),
+                SliceEvent::Wfi => self.idle(deadline),
+                _ => {}
             }
-            match exit {
-                RunExit::Budget => {}
-                RunExit::Attention => {
-                    if let Some(htif) = self.htif.as_mut() {
-                        if let HtifEvent::Exit(code) = htif.service(&mut self.bus) {
-                            return Outcome::Exit(code);
-                        }
+            if deadline.is_some_and(|d| Instant::now() >= d) {
+                return Outcome::Timeout;
+            }
+        }
+    }
+
+    /// Runs the hart for up to `budget` instructions and serves what it
+    /// asked for on the way out. The building block of [`Machine::run`] and
+    /// of debugger-driven execution (a budget of 1 is a single step when a
+    /// debugger has armed the hart).
+    pub fn run_slice(&mut self, budget: u64) -> SliceEvent {
+        self.sync_time();
+        match self.hart.run(&mut self.bus, budget) {
+            RunExit::Budget => SliceEvent::Ran,
+            RunExit::Attention => {
+                if let Some(htif) = self.htif.as_mut() {
+                    if let HtifEvent::Exit(code) = htif.service(&mut self.bus) {
+                        return SliceEvent::Exit(code);
                     }
-                    self.bus.clear_attention();
                 }
-                RunExit::Wfi => self.idle(deadline),
-                // No firmware is attached and no debugger arms anything yet.
-                RunExit::EnvCall | RunExit::Breakpoint | RunExit::Watchpoint(_) => {}
+                self.bus.clear_attention();
+                SliceEvent::Ran
             }
+            RunExit::Wfi => SliceEvent::Wfi,
+            RunExit::Breakpoint => SliceEvent::Breakpoint,
+            RunExit::Watchpoint(hit) => SliceEvent::Watchpoint(hit),
+            // No firmware serves ecalls yet.
+            RunExit::EnvCall => SliceEvent::Ran,
         }
     }
 
     /// The hart waits for an interrupt: let time pass until the next timer
     /// deadline (or a short while, to poll the time limit).
-    fn idle(&mut self, limit: Option<Instant>) {
+    pub fn idle(&mut self, limit: Option<Instant>) {
         let now = self.clint.mtime();
         let next = self.next_deadline();
         let wait_ticks = next.saturating_sub(now);

@@ -37,6 +37,9 @@ pub struct Watchpoint {
 /// Everything a debugger has armed.
 #[derive(Clone, Debug, Default)]
 pub struct DebugArm {
+    /// A debugger is attached and wants instruction-granular control
+    /// (single steps) even with no breakpoint armed.
+    pub attached: bool,
     /// Instruction addresses (virtual) to stop at before executing.
     pub breakpoints: Vec<u64>,
     /// Data watchpoints.
@@ -46,7 +49,7 @@ pub struct DebugArm {
 impl DebugArm {
     /// Whether nothing is armed.
     pub fn is_empty(&self) -> bool {
-        self.breakpoints.is_empty() && self.watchpoints.is_empty()
+        !self.attached && self.breakpoints.is_empty() && self.watchpoints.is_empty()
     }
 }
 

@@ -355,7 +355,7 @@ impl Hart {
     }
 
     /// Drops every cached translation: the TLB and the virtual-pc cache.
-    pub(crate) fn flush_translations(&mut self) {
+    pub fn flush_translations(&mut self) {
         self.tlb.flush_all();
         self.cache.clear_jump_cache();
     }

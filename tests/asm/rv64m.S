@@ -83,7 +83,7 @@ test_main:
 
     /* ---------------- divw / divuw / remw / remuw ---------------- */
     TEST_RR(51, divw, -3, -20, 6)
-    TEST_RR(52, divw, 3, 0xffffffec00000000 + 0xffffffec, 0x00000001fffffffa) /* -20 / -6 from low words */
+    TEST_RR(52, divw, 3, 0x12345678ffffffec, 0x00000001fffffffa) /* -20 / -6 from the low words */
     TEST_RR(53, divw, -1, 5, 0)
     TEST_RR(54, divw, -1, 5, 0x100000000)          /* low word of divisor is 0 */
     TEST_RR(55, divw, 0xffffffff80000000, 0x80000000, -1) /* INT32_MIN / -1 */
@@ -101,5 +101,5 @@ test_main:
     /* ---------------- rd == rs1 / rd == rs2 ---------------- */
     TEST_CASE(66, a2, 5, li a1, 35; li a2, 7; divu a2, a1, a2)
     TEST_CASE(67, a1, 0, li a1, 35; li a2, 7; remu a1, a1, a2)
-    TEST_CASE(68, a1, 0xfffffffffffffff7, li a1, -3; mul a1, a1, a1 ; li a2, -1; mul a1, a1, a2; addi a1, a1, 0)
+    TEST_CASE(68, a1, -9, li a1, -3; mul a1, a1, a1; li a2, -1; mul a1, a1, a2)  /* rd == rs1 == rs2 */
     PASS

@@ -19,7 +19,8 @@ pub const MARCH: &str = "rv64gc_zba_zbb_zbs_zicsr_zifencei";
 
 /// Where the toolchain comes from, named in the panic when it is missing.
 pub const SETUP_HINT: &str =
-    "install the cross toolchain with the setup script named in the README (scripts/setup.sh)";
+    "run the setup script named in the README (scripts/setup.sh) to install \
+     it (on Debian it is the gcc-riscv64-linux-gnu package)";
 
 /// The root of the heron repository.
 pub fn repo_root() -> PathBuf {

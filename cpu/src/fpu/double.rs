@@ -7,7 +7,7 @@
 //! Instructions, §Double-Precision Floating-Point Classify Instruction), so
 //! the F-extension sections cited here apply unchanged.
 
-use super::{call1, call2, call3, Inject, F64, RNE};
+use super::{call1, call2, call3, fast, Inject, F64, RNE};
 use softfloat_sys as sf;
 
 /// Wraps a bit pattern as SoftFloat's binary64 type.
@@ -20,30 +20,56 @@ const SIGN: u64 = 0x8000_0000_0000_0000;
 
 /// FADD.D: `a + b`, rounded with `rm`.
 pub fn f64_add(a: u64, b: u64, rm: u8) -> (u64, u8) {
+    if rm == RNE {
+        if let Some(r) = fast::add64(a, b) {
+            return r;
+        }
+    }
     let (r, flags) = call2(rm, sf::f64_add, fl(a), fl(b));
     (r.v, flags)
 }
 
 /// FSUB.D: `a - b`, rounded with `rm`.
 pub fn f64_sub(a: u64, b: u64, rm: u8) -> (u64, u8) {
+    if rm == RNE {
+        // a − b is a + (−b) exactly: negation only flips the sign bit.
+        if let Some(r) = fast::add64(a, b ^ SIGN) {
+            return r;
+        }
+    }
     let (r, flags) = call2(rm, sf::f64_sub, fl(a), fl(b));
     (r.v, flags)
 }
 
 /// FMUL.D: `a * b`, rounded with `rm`.
 pub fn f64_mul(a: u64, b: u64, rm: u8) -> (u64, u8) {
+    if rm == RNE {
+        if let Some(r) = fast::mul64(a, b) {
+            return r;
+        }
+    }
     let (r, flags) = call2(rm, sf::f64_mul, fl(a), fl(b));
     (r.v, flags)
 }
 
 /// FDIV.D: `a / b`, rounded with `rm`.
 pub fn f64_div(a: u64, b: u64, rm: u8) -> (u64, u8) {
+    if rm == RNE {
+        if let Some(r) = fast::div64(a, b) {
+            return r;
+        }
+    }
     let (r, flags) = call2(rm, sf::f64_div, fl(a), fl(b));
     (r.v, flags)
 }
 
 /// FSQRT.D: the square root of `a`, rounded with `rm`.
 pub fn f64_sqrt(a: u64, rm: u8) -> (u64, u8) {
+    if rm == RNE {
+        if let Some(r) = fast::sqrt64(a) {
+            return r;
+        }
+    }
     let (r, flags) = call1(rm, sf::f64_sqrt, fl(a));
     (r.v, flags)
 }
@@ -51,6 +77,11 @@ pub fn f64_sqrt(a: u64, rm: u8) -> (u64, u8) {
 /// The fused multiply-add `a * b + c` with a single rounding; the four
 /// FMA instructions differ only in which operands they negate first.
 fn mul_add(a: u64, b: u64, c: u64, rm: u8) -> (u64, u8) {
+    if rm == RNE {
+        if let Some(r) = fast::mul_add64(a, b, c) {
+            return r;
+        }
+    }
     let (r, flags) = call3(rm, sf::f64_mulAdd, fl(a), fl(b), fl(c));
     (r.v, flags)
 }
@@ -100,18 +131,31 @@ pub fn f64_max(a: u64, b: u64) -> (u64, u8) {
 /// operand (F extension, §Single-Precision Floating-Point Compare
 /// Instructions). False if either operand is a NaN.
 pub fn f64_eq(a: u64, b: u64) -> (bool, u8) {
+    if !F64.is_nan(a) && !F64.is_nan(b) {
+        // Without NaNs, IEEE 754 comparisons raise nothing, and the host's
+        // agree with SoftFloat's (−0 == +0).
+        return (f64::from_bits(a) == f64::from_bits(b), 0);
+    }
     call2(RNE, sf::f64_eq, fl(a), fl(b))
 }
 
 /// FLT.D: `a < b`, a signaling comparison: NV for any NaN operand.
 /// False if either operand is a NaN.
 pub fn f64_lt(a: u64, b: u64) -> (bool, u8) {
+    if !F64.is_nan(a) && !F64.is_nan(b) {
+        // As in `f64_eq`.
+        return (f64::from_bits(a) < f64::from_bits(b), 0);
+    }
     call2(RNE, sf::f64_lt, fl(a), fl(b))
 }
 
 /// FLE.D: `a <= b`, a signaling comparison: NV for any NaN operand.
 /// False if either operand is a NaN.
 pub fn f64_le(a: u64, b: u64) -> (bool, u8) {
+    if !F64.is_nan(a) && !F64.is_nan(b) {
+        // As in `f64_eq`.
+        return (f64::from_bits(a) <= f64::from_bits(b), 0);
+    }
     call2(RNE, sf::f64_le, fl(a), fl(b))
 }
 

@@ -153,7 +153,12 @@ fn safe64(r: f64) -> bool {
 }
 
 /// 2^-1021, the smallest operand magnitude [`div64`] and [`sqrt64`] accept.
-const TWO_M1021: f64 = 2.0 * MIN_NORMAL;
+const TWO_M1021: f64 = pow2(-1021);
+
+/// 2^k, for a normal power of two (`-1022 <= k <= 1023`).
+const fn pow2(k: i32) -> f64 {
+    f64::from_bits(((1023 + k) as u64) << 52)
+}
 
 /// The integer significand of a finite binary64 `v`: `v = ±sig·2^k` for
 /// an integer `k`, with the implicit bit made explicit for normal numbers.
@@ -170,11 +175,22 @@ fn sig(v: f64) -> u64 {
 /// Whether the exact product `x·y` of two finite binary64 values has at
 /// most 53 significant bits, so that it is a binary64 when in range. The
 /// product of the integer significands (up to 106 bits) is exact in a
-/// `u128`; its significant width is what lies between its leading and
-/// trailing zeros.
+/// `u128`.
 fn product_fits(x: f64, y: f64) -> bool {
-    let p = u128::from(sig(x)) * u128::from(sig(y));
-    p.leading_zeros() + p.trailing_zeros() >= 128 - 53
+    let (sx, sy) = (sig(x), sig(y));
+    let p = u128::from(sx) * u128::from(sy);
+    if sx >> 52 != 0 && sy >> 52 != 0 {
+        // Normal operands: both significands lie in [2^52, 2^53), so `p`
+        // lies in [2^104, 2^106) and its leading one is bit 104 + t, with
+        // t = p >> 105 (0 or 1). It fits iff the 52 + t bits below its top
+        // 53 are zero: a cheap mask test, as 52 + t < 64.
+        let low = 52 + (p >> 105) as u32;
+        (p as u64) & ((1 << low) - 1) == 0
+    } else {
+        // A subnormal operand (rare): measure the significant width, the
+        // bits between the leading and trailing zeros. (A zero `p` passes.)
+        p.leading_zeros() + p.trailing_zeros() >= 128 - 53
+    }
 }
 
 /// FMUL.D in RNE. Since the exact product `v` is above the normal range
@@ -219,4 +235,69 @@ pub(super) fn sqrt64(a: u64) -> Option<(u64, u8)> {
         return None;
     }
     nx(r.to_bits(), product_fits(r, r) && r * r == x)
+}
+
+/// 2^-968. A product `x·y` whose rounding `u` is at least this large has
+/// its rounding error `x·y − u` representable: write `x = X·2^i`,
+/// `y = Y·2^j` with integers `|X|, |Y| < 2^53` and `i, j >= -1074`. As RN is
+/// monotone and 2^-969 is a binary64, `|u| >= 2^-968` gives
+/// `|x·y| > 2^-969`, and `|X·Y| < 2^106` then forces `i + j >= -1074`. The
+/// error is a multiple of 2^(i+j) (so are `x·y` and `u`, whose last place is
+/// no finer than that of `x·y`) of magnitude at most half an ulp of `u`,
+/// i.e. fewer than 2^53 units of 2^(i+j): a binary64.
+const TWO_M968: f64 = pow2(-968);
+
+/// 2^1020: the magnitude bound under which [`sum_error`] cannot overflow.
+const TWO_1020: f64 = pow2(1020);
+
+/// Knuth's TwoSum (TAOCP vol. 2, §4.2.2, Theorem B; Handbook of
+/// Floating-Point Arithmetic §4.3.2): the exact error `x + y − s` of
+/// `s = RN(x + y)`, branch-free. Exact with subnormals too; the only
+/// hazard is overflow, ruled out for `|x|, |y| < 2^1020` since every
+/// intermediate then stays below 2^1023 in magnitude.
+fn sum_error(x: f64, y: f64, s: f64) -> f64 {
+    let y_virtual = s - x;
+    let x_virtual = s - y_virtual;
+    (x - x_virtual) + (y - y_virtual)
+}
+
+/// FMADD.D in RNE (the other three negate operands first).
+///
+/// Two tiers. When the product `x·y` is a binary64 (it fits in 53 bits and
+/// its rounding `u` is normal, or it is zero), `x·y + z = u + z`, so
+/// `r = RN(u + z)` is the host sum and exactness is [`sum_is_exact`]; no
+/// fused operation is needed. This is the common case when data are short
+/// binary fractions.
+///
+/// Otherwise `r` comes from the host's fused `mul_add` (Rust specifies a
+/// single rounding), and with `u = RN(x·y)`, `e = x·y − u` (exact, by
+/// [`TWO_M968`]), `d = RN(r − z)` and `δ = r − z − d` (exact, by
+/// [`sum_error`]): `r` is exact iff `u == d && e == δ`. If `r = x·y + z`
+/// then `x·y` and `r − z` are the same real `w`, and `u` and `d` are both
+/// `RN(w)`, and `e` and `δ` both `w − RN(w)`. Conversely, equal pairs give
+/// `x·y = u + e = d + δ = r − z`.
+pub(super) fn mul_add64(a: u64, b: u64, c: u64) -> Option<(u64, u8)> {
+    let (x, y, z) = (f64::from_bits(a), f64::from_bits(b), f64::from_bits(c));
+    let u = x * y;
+    if product_fits(x, y) && (u.abs() > MIN_NORMAL || x == 0.0 || y == 0.0) {
+        // A product of at most 53 bits whose rounding is above 2^-1022 lies
+        // above it too (monotony), so it is a binary64 and `u = x·y`, unless
+        // it exceeds the range and `u`, hence `r`, is ∞; a zero operand
+        // gives an exact zero `u`, unless the other is ∞ or NaN and `u`,
+        // hence `r`, is NaN.
+        let r = u + z;
+        if !safe64(r) {
+            return None;
+        }
+        return nx(r.to_bits(), sum_is_exact(u, z, r));
+    }
+    let r = x.mul_add(y, z);
+    if !safe64(r) || !(r.abs() < TWO_1020 && z.abs() < TWO_1020 && u.abs() >= TWO_M968) {
+        // (The bounds on `r` and `z` also keep `u` finite, as
+        // `|x·y| <= |r|(1 + 2^-52) + |z| < 2^1021`.)
+        return None;
+    }
+    let e = x.mul_add(y, -u);
+    let d = r - z;
+    nx(r.to_bits(), u == d && e == sum_error(r, -z, d))
 }

@@ -22,6 +22,7 @@ use softfloat_sys as sf;
 
 mod convert;
 mod double;
+mod fast;
 mod single;
 
 #[cfg(test)]

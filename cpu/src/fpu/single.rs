@@ -1,7 +1,7 @@
 //! Single-precision (F extension) arithmetic, fused multiply-add, min/max,
 //! comparisons, classification and sign injection.
 
-use super::{call1, call2, call3, Inject, F32, RNE};
+use super::{call1, call2, call3, fast, Inject, F32, RNE};
 use softfloat_sys as sf;
 
 /// Wraps a bit pattern as SoftFloat's binary32 type.
@@ -14,30 +14,56 @@ const SIGN: u32 = 0x8000_0000;
 
 /// FADD.S: `a + b`, rounded with `rm`.
 pub fn f32_add(a: u32, b: u32, rm: u8) -> (u32, u8) {
+    if rm == RNE {
+        if let Some(r) = fast::add32(a, b) {
+            return r;
+        }
+    }
     let (r, flags) = call2(rm, sf::f32_add, fl(a), fl(b));
     (r.v, flags)
 }
 
 /// FSUB.S: `a - b`, rounded with `rm`.
 pub fn f32_sub(a: u32, b: u32, rm: u8) -> (u32, u8) {
+    if rm == RNE {
+        // a − b is a + (−b) exactly: negation only flips the sign bit.
+        if let Some(r) = fast::add32(a, b ^ SIGN) {
+            return r;
+        }
+    }
     let (r, flags) = call2(rm, sf::f32_sub, fl(a), fl(b));
     (r.v, flags)
 }
 
 /// FMUL.S: `a * b`, rounded with `rm`.
 pub fn f32_mul(a: u32, b: u32, rm: u8) -> (u32, u8) {
+    if rm == RNE {
+        if let Some(r) = fast::mul32(a, b) {
+            return r;
+        }
+    }
     let (r, flags) = call2(rm, sf::f32_mul, fl(a), fl(b));
     (r.v, flags)
 }
 
 /// FDIV.S: `a / b`, rounded with `rm`.
 pub fn f32_div(a: u32, b: u32, rm: u8) -> (u32, u8) {
+    if rm == RNE {
+        if let Some(r) = fast::div32(a, b) {
+            return r;
+        }
+    }
     let (r, flags) = call2(rm, sf::f32_div, fl(a), fl(b));
     (r.v, flags)
 }
 
 /// FSQRT.S: the square root of `a`, rounded with `rm`.
 pub fn f32_sqrt(a: u32, rm: u8) -> (u32, u8) {
+    if rm == RNE {
+        if let Some(r) = fast::sqrt32(a) {
+            return r;
+        }
+    }
     let (r, flags) = call1(rm, sf::f32_sqrt, fl(a));
     (r.v, flags)
 }
@@ -45,6 +71,11 @@ pub fn f32_sqrt(a: u32, rm: u8) -> (u32, u8) {
 /// The fused multiply-add `a * b + c` with a single rounding; the four
 /// FMA instructions differ only in which operands they negate first.
 fn mul_add(a: u32, b: u32, c: u32, rm: u8) -> (u32, u8) {
+    if rm == RNE {
+        if let Some(r) = fast::mul_add32(a, b, c) {
+            return r;
+        }
+    }
     let (r, flags) = call3(rm, sf::f32_mulAdd, fl(a), fl(b), fl(c));
     (r.v, flags)
 }
@@ -96,18 +127,31 @@ pub fn f32_max(a: u32, b: u32) -> (u32, u8) {
 /// operand (F extension, §Single-Precision Floating-Point Compare
 /// Instructions). False if either operand is a NaN.
 pub fn f32_eq(a: u32, b: u32) -> (bool, u8) {
+    if !F32.is_nan(a.into()) && !F32.is_nan(b.into()) {
+        // Without NaNs, IEEE 754 comparisons raise nothing, and the host's
+        // agree with SoftFloat's (−0 == +0).
+        return (f32::from_bits(a) == f32::from_bits(b), 0);
+    }
     call2(RNE, sf::f32_eq, fl(a), fl(b))
 }
 
 /// FLT.S: `a < b`, a signaling comparison: NV for any NaN operand.
 /// False if either operand is a NaN.
 pub fn f32_lt(a: u32, b: u32) -> (bool, u8) {
+    if !F32.is_nan(a.into()) && !F32.is_nan(b.into()) {
+        // As in `f32_eq`.
+        return (f32::from_bits(a) < f32::from_bits(b), 0);
+    }
     call2(RNE, sf::f32_lt, fl(a), fl(b))
 }
 
 /// FLE.S: `a <= b`, a signaling comparison: NV for any NaN operand.
 /// False if either operand is a NaN.
 pub fn f32_le(a: u32, b: u32) -> (bool, u8) {
+    if !F32.is_nan(a.into()) && !F32.is_nan(b.into()) {
+        // As in `f32_eq`.
+        return (f32::from_bits(a) <= f32::from_bits(b), 0);
+    }
     call2(RNE, sf::f32_le, fl(a), fl(b))
 }
 

@@ -2,7 +2,8 @@
  * test.h - heron's framework for self-checking RISC-V guest tests.
  *
  * Every tests/asm/*.S does `#include "test.h"` first and then defines
- * `test_main` in .text. This header provides:
+ * `test_main` in .text, which ends with PASS (a plain `ret` only works if it
+ * never called anything). This header provides:
  *
  *   - constants (CSR bits, trap causes, privilege levels, PTE bits),
  *   - TEST_* macros: each numbered check loads its number into TESTNUM (gp)
@@ -35,6 +36,16 @@
  * `ecall`. mstatus is left as the trap set it (MPP, MPIE, MIE) so tests can
  * inspect the transition. A trap that arrives while no run is active is
  * unexpected: it is printed and the test fails with the current TESTNUM.
+ *
+ * Validation on QEMU 7.2 (never defined by tests/asm_suite.rs, which runs
+ * heron):
+ *   -DQEMU_QUIRKS  skips or adjusts the few checks where QEMU 7.2 is known to
+ *                  diverge from the ratified spec; each such place says why.
+ *   -DQEMU_VIRT    ends the run through the virt machine's test finisher and
+ *                  prints through its UART instead of HTIF, for the files
+ *                  that need the time CSR, which QEMU's spike lacks.
+ *   qemu-system-riscv64 -M spike -bios none -nographic -kernel prog.elf
+ *   exits with the HTIF code, like heron.
  *
  * Nothing here is taken from other test suites; it is written for heron from
  * the RISC-V unprivileged and privileged ISA manuals.
