@@ -392,7 +392,10 @@ sret_spie0:
     /* a C-aligned target: one 16-bit instruction after a 4-byte boundary */
     .option push
     .option rvc
-    .p2alignw 2, 0x0001
+    /* A plain .balign: under linker relaxation gas marks it with
+       R_RISCV_ALIGN, so the linker keeps it aligned even after earlier code
+       shrinks (a fill-pattern .p2alignw is not re-aligned that way). */
+    .balign 4
     c.nop
 half_aligned_target:
     li a0, 0x42
