@@ -347,8 +347,8 @@ impl Hart {
             SATP => {
                 // An unsupported MODE leaves satp unchanged (WARL).
                 if heron_mmu::PagingMode::from_satp_mode(v >> 60).is_some() {
-                    // 16 ASID bits and a 44-bit PPN.
-                    self.csr.satp = v & ((0xf << 60) | (0xffff << 44) | ((1 << 44) - 1));
+                    // MODE, 16 ASID bits and a 44-bit PPN: every bit is writable.
+                    self.csr.satp = v;
                     effect.flush_tlb = true;
                 }
             }
@@ -457,19 +457,15 @@ impl Hart {
         op: u8,
         src: u64,
         writes: bool,
-        read: bool,
         retired: u64,
         bits: u32,
     ) -> Result<u64, Trap> {
         if writes {
             self.csr_check_write(csr, bits)?;
         }
-        // csrrw with rd = x0 does not read, but the access checks still apply.
-        let old = if read || op != 0 {
-            self.csr_read(csr, retired, bits)?
-        } else {
-            self.csr_read(csr, retired, bits).map(|_| 0)?
-        };
+        // heron's CSR reads have no side effects, so csrrw with rd = x0
+        // (which must not read) can still use the read for its checks.
+        let old = self.csr_read(csr, retired, bits)?;
         if writes {
             let new = match op {
                 0 => src,

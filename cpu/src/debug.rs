@@ -7,7 +7,7 @@
 //! load and store takes the slow path, where watchpoints are checked before
 //! the access is performed. With nothing armed none of this costs anything.
 
-use heron_mmu::walk::{self, PteMemory, WalkParams};
+use heron_mmu::walk::{self, PteAccessFault, PteMemory, WalkParams};
 use heron_mmu::{Access, Bus};
 
 use crate::hart::{Hart, Priv};
@@ -67,13 +67,13 @@ pub struct WatchHit {
 struct PeekMemory<'a>(&'a Bus);
 
 impl PteMemory for PeekMemory<'_> {
-    fn read_pte(&mut self, pa: u64) -> Result<u64, ()> {
+    fn read_pte(&mut self, pa: u64) -> Result<u64, PteAccessFault> {
         if !self.0.ram().contains(pa, 8) {
-            return Err(());
+            return Err(PteAccessFault);
         }
         Ok(self.0.ram().load(pa, 8))
     }
-    fn cas_pte(&mut self, _pa: u64, _old: u64, _new: u64) -> Result<bool, ()> {
+    fn cas_pte(&mut self, _pa: u64, _old: u64, _new: u64) -> Result<bool, PteAccessFault> {
         Ok(true)
     }
 }

@@ -3,7 +3,7 @@
 
 use heron_mmu::pmp::Pmp;
 use heron_mmu::tlb::TlbKind;
-use heron_mmu::walk::{self, PteMemory, WalkFault, WalkParams};
+use heron_mmu::walk::{self, PteAccessFault, PteMemory, WalkFault, WalkParams};
 use heron_mmu::{Access, Bus, PAGE_SIZE};
 
 use crate::csr::{MSTATUS_MXR, MSTATUS_SUM};
@@ -18,16 +18,16 @@ struct WalkMemory<'a> {
 }
 
 impl PteMemory for WalkMemory<'_> {
-    fn read_pte(&mut self, pa: u64) -> Result<u64, ()> {
+    fn read_pte(&mut self, pa: u64) -> Result<u64, PteAccessFault> {
         if !self.pmp.check(pa, 8, Access::Load, false) || !self.bus.ram().contains(pa, 8) {
-            return Err(());
+            return Err(PteAccessFault);
         }
         Ok(self.bus.ram().load(pa, 8))
     }
 
-    fn cas_pte(&mut self, pa: u64, old: u64, new: u64) -> Result<bool, ()> {
+    fn cas_pte(&mut self, pa: u64, old: u64, new: u64) -> Result<bool, PteAccessFault> {
         if !self.pmp.check(pa, 8, Access::Store, false) || !self.bus.ram().contains(pa, 8) {
-            return Err(());
+            return Err(PteAccessFault);
         }
         Ok(self.bus.ram().compare_exchange_u64(pa, old, new))
     }

@@ -189,7 +189,7 @@ impl GuestMemory {
 impl GuestRam {
     /// Maps `size` bytes of zeroed RAM at guest physical address `base`.
     pub fn new(base: u64, size: u64) -> Result<Self, RamError> {
-        if size == 0 || size % PAGE_SIZE != 0 || base % PAGE_SIZE != 0 {
+        if size == 0 || !size.is_multiple_of(PAGE_SIZE) || !base.is_multiple_of(PAGE_SIZE) {
             return Err(RamError::BadSize(size));
         }
         let len = usize::try_from(size).map_err(|_| RamError::BadSize(size))?;
@@ -292,7 +292,7 @@ impl GuestRam {
     /// `new` if it still holds `old`. Used for hardware A/D updates, which the
     /// privileged spec requires to be atomic with respect to other harts.
     pub fn compare_exchange_u64(&self, pa: u64, old: u64, new: u64) -> bool {
-        debug_assert!(pa % 8 == 0 && self.contains(pa, 8));
+        debug_assert!(pa.is_multiple_of(8) && self.contains(pa, 8));
         let p = self.host_addr(pa) as *const AtomicU64;
         // SAFETY: in RAM, 8-aligned (RAM base is page aligned), and the
         // mapping outlives the reference.

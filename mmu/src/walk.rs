@@ -58,14 +58,19 @@ impl PagingMode {
     }
 }
 
+/// A page-table entry could not be accessed (no RAM there, or PMP denied
+/// it): the walk ends in an access fault.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PteAccessFault;
+
 /// Where the walker reads and updates page-table entries. The hart implements
 /// this over the bus with PMP checks (walks are implicit S-mode accesses).
 pub trait PteMemory {
     /// Reads the 8-byte PTE at physical `pa`; `Err` is an access fault.
-    fn read_pte(&mut self, pa: u64) -> Result<u64, ()>;
+    fn read_pte(&mut self, pa: u64) -> Result<u64, PteAccessFault>;
     /// Atomically replaces the PTE at `pa` with `new` if it still equals
     /// `old`; `Ok(false)` if it changed meanwhile, `Err` on an access fault.
-    fn cas_pte(&mut self, pa: u64, old: u64, new: u64) -> Result<bool, ()>;
+    fn cas_pte(&mut self, pa: u64, old: u64, new: u64) -> Result<bool, PteAccessFault>;
 }
 
 /// The context of one translation.
@@ -160,7 +165,7 @@ pub fn translate(
                 match mem.cas_pte(pte_addr, pte, pte | needed) {
                     Ok(true) => {}
                     Ok(false) => continue 'restart,
-                    Err(()) => return Err(WalkFault::Access),
+                    Err(PteAccessFault) => return Err(WalkFault::Access),
                 }
             }
             let offset_mask = (1u64 << (12 + 9 * level)) - 1;

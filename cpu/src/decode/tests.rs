@@ -55,7 +55,7 @@ fn illegal_encodings() {
         0xffff_ffff,
         0x0000_707f,
         0x0000_2063,
-        0x4000_0033,
+        0x4000_1033,
     ] {
         let o = d(raw);
         assert_eq!(o.kind, Kind::Illegal, "{raw:#x}");
@@ -82,7 +82,8 @@ fn compressed_expansions() {
         (0x9002, 0x0010_0073), // c.ebreak
         (0x2505, 0x0015_051b), // c.addiw a0,1       -> addiw a0,a0,1
         (0x050e, 0x0035_1513), // c.slli a0,3        -> slli a0,a0,3
-        (0x8105, 0x4015_5513), // c.srai a0,1        -> srai a0,a0,1
+        (0x8505, 0x4015_5513), // c.srai a0,1        -> srai a0,a0,1
+        (0x8105, 0x0015_5513), // c.srli a0,1        -> srli a0,a0,1
         (0x6105, 0x0201_0113), // c.addi16sp sp,32   -> addi sp,sp,32
         (0xc119, 0x0005_0363), // c.beqz a0,6        -> beq a0,x0,6
         (0xa001, 0x0000_006f), // c.j 0              -> jal x0,0

@@ -86,7 +86,7 @@ impl Hart {
                     Csrrsi => (1, op.rs1 as u64, op.rs1 != 0),
                     _ => (2, op.rs1 as u64, op.rs1 != 0),
                 };
-                let old = self.csr_op(csr, kind, src, writes, op.rd != 0, retired, op.raw)?;
+                let old = self.csr_op(csr, kind, src, writes, retired, op.raw)?;
                 self.set_x(op.rd, old);
                 self.pc = next_pc;
                 Ok(Next::Resync)

@@ -5,13 +5,13 @@ use std::collections::HashMap;
 #[derive(Default)]
 struct Mem(HashMap<u64, u64>);
 impl PteMemory for Mem {
-    fn read_pte(&mut self, pa: u64) -> Result<u64, ()> {
+    fn read_pte(&mut self, pa: u64) -> Result<u64, PteAccessFault> {
         if pa >= 0x1_0000_0000 {
-            return Err(());
+            return Err(PteAccessFault);
         }
         Ok(*self.0.get(&pa).unwrap_or(&0))
     }
-    fn cas_pte(&mut self, pa: u64, old: u64, new: u64) -> Result<bool, ()> {
+    fn cas_pte(&mut self, pa: u64, old: u64, new: u64) -> Result<bool, PteAccessFault> {
         let cur = self.read_pte(pa)?;
         if cur != old {
             return Ok(false);
