@@ -2,6 +2,8 @@
 //!
 //! `main` is the one place that turns errors into messages and exit codes.
 
+mod cli;
+mod cli_debug;
 mod htif;
 mod loader;
 mod machine;
@@ -10,8 +12,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use clap::{Parser, Subcommand};
+use clap::Parser;
 use thiserror::Error;
+
+use cli::{Cli, Command, RunArgs};
 
 use htif::Htif;
 use loader::{load_elf, LoadError};
@@ -23,69 +27,6 @@ const EXIT_BAD_INPUT: u8 = 2;
 const EXIT_HOST_ERROR: u8 = 3;
 /// Exit code when `--timeout` expires (as coreutils' `timeout`).
 const EXIT_TIMEOUT: u8 = 124;
-
-#[derive(Parser)]
-#[command(name = "heron", version, about = "A full-system riscv64 emulator")]
-struct Cli {
-    #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(Subcommand)]
-enum Command {
-    /// Run a guest program.
-    Run(RunArgs),
-}
-
-#[derive(clap::Args)]
-struct RunArgs {
-    /// ELF executable to load at its physical addresses and start in M-mode.
-    #[arg(long, value_name = "FILE")]
-    kernel: PathBuf,
-    /// Guest RAM size (bytes, or with a K, M or G suffix).
-    #[arg(long, value_name = "SIZE", default_value = "128M", value_parser = parse_size)]
-    memory: u64,
-    /// Write the memory between `begin_signature` and `end_signature` to FILE
-    /// at exit, one 32-bit word per line (Spike's format).
-    #[arg(long, value_name = "FILE")]
-    signature: Option<PathBuf>,
-    /// Write one line per executed instruction to FILE.
-    #[arg(long, value_name = "FILE")]
-    trace: Option<PathBuf>,
-    /// Stop after this many seconds of wall time (exit code 124).
-    #[arg(long, value_name = "SECONDS")]
-    timeout: Option<f64>,
-    /// Derive time from the instruction count, so that runs repeat exactly.
-    #[arg(long)]
-    deterministic: bool,
-    /// Print the instruction count and speed to stderr at exit.
-    #[arg(long)]
-    stats: bool,
-}
-
-/// Parses "128M", "1G", "65536" and the like.
-fn parse_size(s: &str) -> Result<u64, String> {
-    let s = s.trim();
-    let (digits, shift) = match s.char_indices().last() {
-        Some((i, c)) if c.eq_ignore_ascii_case(&'k') => (&s[..i], 10),
-        Some((i, c)) if c.eq_ignore_ascii_case(&'m') => (&s[..i], 20),
-        Some((i, c)) if c.eq_ignore_ascii_case(&'g') => (&s[..i], 30),
-        _ => (s, 0),
-    };
-    let n: u64 = digits
-        .parse()
-        .map_err(|_| format!("'{s}' is not a size like 512M"))?;
-    let bytes = n
-        .checked_shl(shift)
-        .filter(|b| b >> shift == n)
-        .ok_or(format!("'{s}' is too large"))?;
-    if bytes == 0 || bytes % 4096 != 0 || bytes > (1 << 40) {
-        return Err(format!(
-            "'{s}': memory must be a non-zero multiple of 4 KiB, at most 1T"
-        ));
-    }
-    Ok(bytes)
-}
 
 /// Everything that can stop heron itself (not the guest).
 #[derive(Debug, Error)]
