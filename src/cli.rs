@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
+use crate::board::{Bios, DiskSpec};
 use crate::cli_debug::DebugArgs;
 
 #[derive(Parser)]
@@ -22,11 +23,34 @@ pub enum Command {
 
 #[derive(clap::Args)]
 pub struct RunArgs {
-    /// ELF executable to load at its physical addresses and start in M-mode.
+    /// The guest: a RISC-V Linux `Image` (booted in S-mode on the built-in
+    /// SBI by default) or an ELF (bare metal: loaded at its physical
+    /// addresses and started in M-mode; HTIF when it has `tohost`).
     #[arg(long, value_name = "FILE")]
     pub kernel: PathBuf,
+    /// Initial ramdisk for a Linux kernel.
+    #[arg(long, value_name = "FILE")]
+    pub initrd: Option<PathBuf>,
+    /// Kernel command line.
+    #[arg(long, value_name = "ARGS", default_value = "")]
+    pub append: String,
+    /// A raw disk image on a virtio-blk device; repeatable; `FILE,readonly`
+    /// makes it read-only.
+    #[arg(long, value_name = "FILE[,readonly]", value_parser = parse_disk)]
+    pub disk: Vec<DiskSpec>,
+    /// Discard disk writes at exit: images stay byte-identical.
+    #[arg(long)]
+    pub snapshot: bool,
+    /// Firmware: `builtin` (heron serves SBI calls), `none` (bare metal in
+    /// M-mode) or an M-mode firmware file such as OpenSBI's fw_jump.bin.
+    /// Default: builtin for an Image, none for an ELF.
+    #[arg(long, value_name = "builtin|none|FILE", value_parser = parse_bios)]
+    pub bios: Option<Bios>,
+    /// Execution engine: `auto` or `interp` (the interpreter).
+    #[arg(long, value_name = "auto|interp", default_value = "auto", value_parser = ["auto", "interp"])]
+    pub accel: String,
     /// Guest RAM size (bytes, or with a K, M or G suffix).
-    #[arg(long, value_name = "SIZE", default_value = "128M", value_parser = parse_size)]
+    #[arg(long, value_name = "SIZE", default_value = "512M", value_parser = parse_size)]
     pub memory: u64,
     /// Write the memory between `begin_signature` and `end_signature` to FILE
     /// at exit, one 32-bit word per line (Spike's format).
@@ -47,6 +71,32 @@ pub struct RunArgs {
     /// Debugging: gdb stub and trace filters.
     #[command(flatten)]
     pub debug: DebugArgs,
+}
+
+/// Parses `FILE` or `FILE,readonly`.
+fn parse_disk(s: &str) -> Result<DiskSpec, String> {
+    let (path, opts) = match s.rsplit_once(',') {
+        Some((p, "readonly")) => (p, true),
+        Some((_, other)) => return Err(format!("unknown disk option '{other}' (only 'readonly')")),
+        None => (s, false),
+    };
+    if path.is_empty() {
+        return Err("empty disk path".into());
+    }
+    Ok(DiskSpec {
+        path: PathBuf::from(path),
+        read_only: opts,
+    })
+}
+
+/// Parses `builtin`, `none` or a file name.
+fn parse_bios(s: &str) -> Result<Bios, String> {
+    Ok(match s {
+        "builtin" => Bios::Builtin,
+        "none" => Bios::None,
+        "" => return Err("empty firmware path".into()),
+        file => Bios::File(PathBuf::from(file)),
+    })
 }
 
 /// Parses "128M", "1G", "65536" and the like.

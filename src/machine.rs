@@ -6,10 +6,13 @@ use std::time::{Duration, Instant};
 
 use heron_cpu::{Hart, RunExit};
 use heron_devices::clint::{Clint, ClintHandle, CLINT_SIZE};
+use heron_devices::{PlicHandle, PowerControl, PowerEvent};
+use heron_firmware::{Sbi, SbiOutcome};
 use heron_mmu::bus::MapError;
 use heron_mmu::{Bus, GuestRam, RamError};
 use thiserror::Error;
 
+use crate::console::QuitFlag;
 use crate::htif::{Htif, HtifEvent};
 
 /// Guest RAM base (as on QEMU's `virt` and Spike).
@@ -58,6 +61,10 @@ pub enum SliceEvent {
     Breakpoint,
     /// A debugger watchpoint hit by the instruction at `pc`.
     Watchpoint(heron_cpu::debug::WatchHit),
+    /// The guest asked for a reset.
+    Reboot,
+    /// The user quit from the console (Ctrl-A x).
+    Quit,
 }
 
 /// How a run ended.
@@ -67,6 +74,10 @@ pub enum Outcome {
     Exit(u64),
     /// The time limit passed.
     Timeout,
+    /// The guest asked for a reset: build the machine again and boot anew.
+    Reboot,
+    /// The user quit from the console.
+    Quit,
 }
 
 /// Machine configuration.
@@ -84,7 +95,11 @@ pub struct Machine {
     /// The physical address space.
     pub bus: Bus,
     clint: ClintHandle,
+    plic: Option<PlicHandle>,
     htif: Option<Htif>,
+    sbi: Option<Sbi>,
+    power: PowerControl,
+    quit: Option<QuitFlag>,
     time: TimeSource,
     started: Instant,
     /// Ticks skipped while idle in deterministic mode.
@@ -103,11 +118,41 @@ impl Machine {
             hart: Hart::new(0, RAM_BASE),
             bus,
             clint: clint_handle,
+            plic: None,
             htif: None,
+            sbi: None,
+            power: PowerControl::new(),
+            quit: None,
             time: config.time,
             started: Instant::now(),
             idle_ticks: 0,
         })
+    }
+
+    /// Routes the PLIC's interrupt outputs into the hart.
+    pub fn attach_plic(&mut self, plic: PlicHandle) {
+        self.plic = Some(plic);
+    }
+
+    /// Serves the hart's S-mode ecalls with the built-in SBI firmware.
+    pub fn attach_sbi(&mut self, sbi: Sbi) {
+        self.hart.firmware_ecalls = true;
+        self.sbi = Some(sbi);
+    }
+
+    /// The mailbox devices and firmware post power-off and reset requests to.
+    pub fn power(&self) -> PowerControl {
+        self.power.clone()
+    }
+
+    /// Stops the run when the console's quit flag is set.
+    pub fn set_quit_flag(&mut self, quit: QuitFlag) {
+        self.quit = Some(quit);
+    }
+
+    /// Whether HTIF is on (a bare-metal test program).
+    pub fn has_htif(&self) -> bool {
+        self.htif.is_some()
     }
 
     /// Turns HTIF on.
@@ -130,7 +175,9 @@ impl Machine {
     fn sync_time(&mut self) {
         self.clint.set_clock(self.clock_ticks());
         self.hart.set_mtime(self.clint.mtime());
-        self.hart.set_external_interrupts(self.clint.lines(0));
+        let plic = self.plic.as_ref().map_or(0, |p| p.irq_lines(0));
+        self.hart
+            .set_external_interrupts(self.clint.lines(0) | plic);
     }
 
     /// The next time (in ticks) at which a timer interrupt could fire.
@@ -148,6 +195,8 @@ impl Machine {
         loop {
             match self.run_slice(SLICE) {
                 SliceEvent::Exit(code) => return Outcome::Exit(code),
+                SliceEvent::Reboot => return Outcome::Reboot,
+                SliceEvent::Quit => return Outcome::Quit,
                 SliceEvent::Wfi => self.idle(deadline),
                 _ => {}
             }
@@ -163,6 +212,20 @@ impl Machine {
     /// debugger has armed the hart).
     pub fn run_slice(&mut self, budget: u64) -> SliceEvent {
         self.sync_time();
+        let event = self.run_hart(budget);
+        if let Some(p) = self.power.take() {
+            return match p {
+                PowerEvent::Shutdown(code) => SliceEvent::Exit(code as u64),
+                PowerEvent::Reboot => SliceEvent::Reboot,
+            };
+        }
+        if self.quit.as_ref().is_some_and(|q| q.is_set()) {
+            return SliceEvent::Quit;
+        }
+        event
+    }
+
+    fn run_hart(&mut self, budget: u64) -> SliceEvent {
         match self.hart.run(&mut self.bus, budget) {
             RunExit::Budget => SliceEvent::Ran,
             RunExit::Attention => {
@@ -177,8 +240,19 @@ impl Machine {
             RunExit::Wfi => SliceEvent::Wfi,
             RunExit::Breakpoint => SliceEvent::Breakpoint,
             RunExit::Watchpoint(hit) => SliceEvent::Watchpoint(hit),
-            // No firmware serves ecalls yet.
-            RunExit::EnvCall => SliceEvent::Ran,
+            RunExit::EnvCall => {
+                let Some(sbi) = self.sbi.as_mut() else {
+                    return SliceEvent::Ran;
+                };
+                let outcome = sbi.handle(&mut self.hart, &mut self.bus);
+                self.hart.complete_ecall();
+                match outcome {
+                    SbiOutcome::Continue => SliceEvent::Ran,
+                    SbiOutcome::WaitForInterrupt | SbiOutcome::HartStopped => SliceEvent::Wfi,
+                    SbiOutcome::Power(PowerEvent::Shutdown(code)) => SliceEvent::Exit(code as u64),
+                    SbiOutcome::Power(PowerEvent::Reboot) => SliceEvent::Reboot,
+                }
+            }
         }
     }
 

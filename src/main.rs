@@ -2,8 +2,10 @@
 //!
 //! `main` is the one place that turns errors into messages and exit codes.
 
+mod board;
 mod cli;
 mod cli_debug;
+mod console;
 mod htif;
 mod loader;
 mod machine;
@@ -17,9 +19,9 @@ use thiserror::Error;
 
 use cli::{Cli, Command, RunArgs};
 
-use htif::Htif;
-use loader::{load_elf, LoadError};
-use machine::{Machine, MachineConfig, MachineError, Outcome, TimeSource};
+use board::{Bios, BoardConfig, BoardError};
+use console::{Console, ConsoleError};
+use machine::{Machine, Outcome};
 
 /// Exit code for bad input: options, files, images.
 const EXIT_BAD_INPUT: u8 = 2;
@@ -32,9 +34,9 @@ const EXIT_TIMEOUT: u8 = 124;
 #[derive(Debug, Error)]
 enum HeronError {
     #[error(transparent)]
-    Load(#[from] LoadError),
-    #[error(transparent)]
-    Machine(#[from] MachineError),
+    Board(#[from] BoardError),
+    #[error("console: {0}")]
+    Console(ConsoleError),
     #[error("--timeout must be a positive number of seconds")]
     BadTimeout,
     #[error("cannot write {path}: {source}")]
@@ -47,8 +49,11 @@ enum HeronError {
 impl HeronError {
     fn exit_code(&self) -> u8 {
         match self {
-            HeronError::Load(_) | HeronError::BadTimeout => EXIT_BAD_INPUT,
-            HeronError::Machine(_) | HeronError::Output { .. } => EXIT_HOST_ERROR,
+            HeronError::Board(e) if e.is_bad_input() => EXIT_BAD_INPUT,
+            HeronError::BadTimeout => EXIT_BAD_INPUT,
+            HeronError::Board(_) | HeronError::Console(_) | HeronError::Output { .. } => {
+                EXIT_HOST_ERROR
+            }
         }
     }
 }
@@ -59,56 +64,74 @@ fn run(args: RunArgs) -> Result<u8, HeronError> {
         Some(_) => return Err(HeronError::BadTimeout),
         None => None,
     };
-    let config = MachineConfig {
+    let config = BoardConfig {
         ram_size: args.memory,
-        time: if args.deterministic {
-            TimeSource::Instructions
-        } else {
-            TimeSource::Host
-        },
+        kernel: args.kernel.clone(),
+        initrd: args.initrd.clone(),
+        append: args.append.clone(),
+        disks: args.disk.clone(),
+        snapshot: args.snapshot,
+        bios: args.bios.clone().unwrap_or(Bios::Auto),
+        deterministic: args.deterministic,
     };
-    let mut m = Machine::new(&config)?;
-    let elf = load_elf(&args.kernel, m.bus.ram_mut())?;
-    m.hart.pc = elf.entry;
-    if let Some(tohost) = elf.tohost {
-        m.attach_htif(Htif::new(tohost, elf.fromhost, Box::new(std::io::stdout())));
-    }
-    if let Some(path) = &args.trace {
-        let file = std::fs::File::create(path).map_err(|source| HeronError::Output {
-            path: path.clone(),
-            source,
-        })?;
-        m.hart.set_tracer(Box::new(file));
-    }
     let started = Instant::now();
-    let outcome = m.run(timeout);
-    let elapsed = started.elapsed();
-    if let Some(path) = &args.trace {
-        m.hart.flush_trace().map_err(|source| HeronError::Output {
-            path: path.clone(),
-            source,
-        })?;
-    }
-    if let (Some(path), Some((begin, end))) = (&args.signature, elf.signature) {
-        write_signature(&m, path, begin, end)?;
-    }
-    if args.stats {
-        let secs = elapsed.as_secs_f64();
-        eprintln!(
-            "heron: instret={} elapsed={secs:.3}s mips={:.1}",
-            m.instret(),
-            m.instret() as f64 / secs / 1e6
-        );
-    }
-    Ok(match outcome {
-        // Codes above 255 do not fit an exit status: report them as 255
-        // rather than letting them wrap to a false pass.
-        Outcome::Exit(code) => code.min(255) as u8,
-        Outcome::Timeout => {
-            log::warn!("timeout after {:.1}s", elapsed.as_secs_f64());
-            EXIT_TIMEOUT
+    let deadline = timeout.map(|t| started + t);
+    let mut total_insns = 0;
+    // A guest reset builds the board again; everything else ends the run.
+    loop {
+        let mut board = board::build(&config)?;
+        let m = &mut board.machine;
+        if let Some(path) = &args.trace {
+            let file = std::fs::File::create(path).map_err(|source| HeronError::Output {
+                path: path.clone(),
+                source,
+            })?;
+            m.hart.set_tracer(Box::new(file));
         }
-    })
+        // Bare-metal programs talking HTIF get no terminal raw mode.
+        let console = match board.uart.take() {
+            Some(uart) if !m.has_htif() => Some(Console::start(uart).map_err(HeronError::Console)?),
+            _ => None,
+        };
+        if let Some(c) = &console {
+            m.set_quit_flag(c.quit_flag());
+        }
+        let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
+        let outcome = m.run(left);
+        drop(console);
+        total_insns += m.instret();
+        if let Some(path) = &args.trace {
+            m.hart.flush_trace().map_err(|source| HeronError::Output {
+                path: path.clone(),
+                source,
+            })?;
+        }
+        if let (Some(path), Some((begin, end))) = (&args.signature, board.signature) {
+            write_signature(&board.machine, path, begin, end)?;
+        }
+        let code = match outcome {
+            Outcome::Reboot => {
+                log::info!("guest reset: booting again");
+                continue;
+            }
+            // Codes above 255 do not fit an exit status: report them as 255
+            // rather than letting them wrap to a false pass.
+            Outcome::Exit(code) => code.min(255) as u8,
+            Outcome::Quit => 0,
+            Outcome::Timeout => {
+                log::warn!("timeout after {:.1}s", started.elapsed().as_secs_f64());
+                EXIT_TIMEOUT
+            }
+        };
+        if args.stats {
+            let secs = started.elapsed().as_secs_f64();
+            eprintln!(
+                "heron: instret={total_insns} elapsed={secs:.3}s mips={:.1}",
+                total_insns as f64 / secs / 1e6
+            );
+        }
+        return Ok(code);
+    }
 }
 
 /// Writes the signature region as Spike does: one little-endian 32-bit word

@@ -13,6 +13,11 @@
 //! the same (D extension, §Double-Precision Floating-Point Conversion and
 //! Move Instructions).
 //!
+//! The common cases skip SoftFloat: float-to-integer conversions in RNE or
+//! RTZ whose rounded value is in range, integer-to-float conversions that
+//! are exact (the integer fits the significand), widening of non-NaNs, and
+//! narrowing in RNE to a normal result. Each is argued where it is done.
+//!
 //! Integer results come back as the value to write to the x register: for
 //! XLEN > 32, FCVT.W[U].{S,D} sign-extend their 32-bit result, the unsigned
 //! ones included. Integer sources are x-register values, of which the
@@ -36,26 +41,32 @@ const TWO_52: f64 = 4_503_599_627_370_496.0;
 ///
 /// The range is checked after rounding, as the ISA requires (F extension,
 /// §Single-Precision Floating-Point Conversion and Move Instructions), on an
-/// exact integer-valued binary64, against bounds that are powers of two
-/// (exact), so the caller's `as` cast of the result is exact.
+/// exact integer-valued binary64, against exact bounds (0 or ±2^k), so the
+/// caller's `as` cast of the result is exact. For unsigned targets a
+/// negative `v` that rounds to −0 is in range (−0 >= 0) and gives 0, with
+/// NX, as SoftFloat does.
 fn to_int_fast(v: f64, rm: u8, lo: f64, hi_excl: f64) -> Option<(f64, u8)> {
-    let r = if !(v.abs() < TWO_52) {
-        // Already an integer (or ∞/NaN, which the range check rejects).
-        v
-    } else if rm == RTZ {
-        // |v| < 2^52: the truncating cast is exact and so is its way back.
-        v as i64 as f64
-    } else if rm == RNE {
-        // |v| < 2^52, so |v ± 2^52| (same sign) lies in [2^52, 2^53], where
-        // binary64's spacing is 1: the host's RNE addition rounds v to an
-        // integer with ties to even (2^52 is even, so parities agree), and
-        // subtracting 2^52 back is exact. Rust does not reassociate floats.
-        let c = TWO_52.copysign(v);
-        (v + c) - c
-    } else {
+    if rm != RNE && rm != RTZ {
         return None;
+    }
+    let r = if v.abs() < TWO_52 {
+        if rm == RTZ {
+            // The truncating cast is exact here, and so is its way back.
+            v as i64 as f64
+        } else {
+            // |v ± 2^52| (same sign as v) lies in [2^52, 2^53], where
+            // binary64's spacing is 1: the host's RNE addition rounds v to
+            // an integer with ties to even (2^52 is even, so parities
+            // agree), and subtracting 2^52 back is exact. Rust does not
+            // reassociate floating-point operations.
+            let c = TWO_52.copysign(v);
+            (v + c) - c
+        }
+    } else {
+        // Already an integer (or ∞ or NaN, which the range check rejects).
+        v
     };
-    // Written so that NaN fails.
+    // Written so that a NaN fails.
     if r >= lo && r < hi_excl {
         Some((r, if r == v { 0 } else { NX }))
     } else {

@@ -1,6 +1,9 @@
 //! Double-precision (D extension) arithmetic, fused multiply-add, min/max,
 //! comparisons, classification and sign injection.
 //!
+//! In RNE the arithmetic first tries the host-FPU fast paths of `fast`;
+//! comparisons without NaN operands are the host's, which raise nothing.
+//!
 //! The D extension defines these as the double-precision analogues of the
 //! F extension's instructions (D extension, §Double-Precision Floating-Point
 //! Computational Instructions, §Double-Precision Floating-Point Compare

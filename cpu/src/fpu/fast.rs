@@ -27,7 +27,17 @@
 //! - That leaves NX, raised iff `r != v`, which is decided exactly by an
 //!   error-free test specific to each operation, argued next to it.
 //!
-//! Additions need no magnitude test at all (see [`add64`]).
+//! Exact zero results, recognised from the operands, qualify too: their sign
+//! is fixed by IEEE 754 (§6.3, and the sign rules of each operation), which
+//! the host and SoftFloat both follow. A zero that is not exact underflowed
+//! and goes to SoftFloat. Sums need no magnitude test at all (see
+//! [`add64`]).
+
+/// `Some((zero, no flags))` if `exact`, else `None`: the verdict on a zero
+/// result.
+fn exact_zero<T>(bits: T, exact: bool) -> Option<(T, u8)> {
+    exact.then_some((bits, 0))
+}
 
 use super::NX;
 
@@ -94,7 +104,9 @@ pub(super) fn mul32(a: u32, b: u32) -> Option<(u32, u8)> {
     let (x, y) = (f32::from_bits(a), f32::from_bits(b));
     let r = x * y;
     if !safe32(r) {
-        return None;
+        // A zero product is exact iff an operand is zero (the other is then
+        // finite, or `r` would be NaN).
+        return exact_zero(r.to_bits(), r == 0.0 && (x == 0.0 || y == 0.0));
     }
     nx(r.to_bits(), f64::from(r) == f64::from(x) * f64::from(y))
 }
@@ -104,19 +116,21 @@ pub(super) fn div32(a: u32, b: u32) -> Option<(u32, u8)> {
     let (x, y) = (f32::from_bits(a), f32::from_bits(b));
     let q = x / y;
     if !safe32(q) {
-        return None;
+        // A zero quotient is exact iff `x` is zero or `y` infinite (0/0 and
+        // ∞/∞ being NaN).
+        return exact_zero(q.to_bits(), q == 0.0 && (x == 0.0 || y.is_infinite()));
     }
     nx(q.to_bits(), f64::from(q) * f64::from(y) == f64::from(x))
 }
 
 /// FSQRT.S in RNE: `r` is exact iff `r·r == x`, exact in binary64. (The
 /// root of any positive binary32 is at least 2^-75, so only zero and
-/// negative operands fail the threshold.)
+/// negative operands fail the threshold; the root of ±0 is that zero.)
 pub(super) fn sqrt32(a: u32) -> Option<(u32, u8)> {
     let x = f32::from_bits(a);
     let r = x.sqrt();
     if !safe32(r) {
-        return None;
+        return exact_zero(r.to_bits(), x == 0.0);
     }
     let r64 = f64::from(r);
     nx(r.to_bits(), r64 * r64 == f64::from(x))
@@ -129,15 +143,16 @@ pub(super) fn sqrt32(a: u32) -> Option<(u32, u8)> {
 /// `p + z` with `p = x·y` exact in binary64, and `r` is exact iff
 /// `p == r − z`. If so, `r − z` is a binary64 (it is `p`), so its binary64
 /// difference `d` is exact and equal to `p`; conversely, if `d` is exact
-/// ([`sum_is_exact`]) and `d == p`, then `p = r − z`.
+/// ([`sum_is_exact`]) and `d == p`, then `p = r − z`. A zero `r` is exact
+/// iff `p == −z`.
 pub(super) fn mul_add32(a: u32, b: u32, c: u32) -> Option<(u32, u8)> {
     let (x, y, z) = (f32::from_bits(a), f32::from_bits(b), f32::from_bits(c));
     let r = x.mul_add(y, z);
-    if !safe32(r) {
-        return None;
-    }
     let p = f64::from(x) * f64::from(y);
     let (r64, nz) = (f64::from(r), -f64::from(z));
+    if !safe32(r) {
+        return exact_zero(r.to_bits(), r == 0.0 && p == nz);
+    }
     let d = r64 + nz;
     nx(r.to_bits(), d == p && sum_is_exact(r64, nz, d))
 }
@@ -200,7 +215,8 @@ pub(super) fn mul64(a: u64, b: u64) -> Option<(u64, u8)> {
     let (x, y) = (f64::from_bits(a), f64::from_bits(b));
     let r = x * y;
     if !safe64(r) {
-        return None;
+        // As in `mul32`.
+        return exact_zero(r.to_bits(), r == 0.0);
     }
     nx(r.to_bits(), product_fits(x, y))
 }
@@ -216,23 +232,22 @@ pub(super) fn mul64(a: u64, b: u64) -> Option<(u64, u8)> {
 pub(super) fn div64(a: u64, b: u64) -> Option<(u64, u8)> {
     let (x, y) = (f64::from_bits(a), f64::from_bits(b));
     let q = x / y;
-    if !safe64(q) || !(x.abs() >= TWO_M1021) {
-        return None;
+    if !(safe64(q) && x.abs() >= TWO_M1021) {
+        // As in `div32`.
+        return exact_zero(q.to_bits(), q == 0.0 && (x == 0.0 || y.is_infinite()));
     }
     nx(q.to_bits(), product_fits(q, y) && q * y == x)
 }
 
 /// FSQRT.D in RNE: `r` is exact iff `r·r = x`, decided as in [`div64`]
 /// (here `r·r = x(1 + ε)^2`, `|ε| <= 2^-53`); `x >= 2^-1021` also keeps `r`
-/// (at least 2^-510.5) well inside the normal range.
+/// (at least 2^-510.5) well inside the normal range. The root of ±0 is that
+/// zero, exactly.
 pub(super) fn sqrt64(a: u64) -> Option<(u64, u8)> {
     let x = f64::from_bits(a);
-    if !(x >= TWO_M1021) {
-        return None;
-    }
     let r = x.sqrt();
-    if !r.is_finite() {
-        return None;
+    if !(x >= TWO_M1021 && r.is_finite()) {
+        return exact_zero(r.to_bits(), x == 0.0);
     }
     nx(r.to_bits(), product_fits(r, r) && r * r == x)
 }
@@ -253,8 +268,10 @@ const TWO_1020: f64 = pow2(1020);
 /// Knuth's TwoSum (TAOCP vol. 2, §4.2.2, Theorem B; Handbook of
 /// Floating-Point Arithmetic §4.3.2): the exact error `x + y − s` of
 /// `s = RN(x + y)`, branch-free. Exact with subnormals too; the only
-/// hazard is overflow, ruled out for `|x|, |y| < 2^1020` since every
-/// intermediate then stays below 2^1023 in magnitude.
+/// hazard is overflow, ruled out for `|x|, |y| < 2^1020`: then
+/// `|s| <= 2^1021`, `|y_virtual| <= 2^1022`, `|x_virtual| <= 2^1023`, and
+/// the last three operations stay below 2^1023 + 2^1022 + 2^1021, short of
+/// the overflow threshold 2^1024 − 2^970.
 fn sum_error(x: f64, y: f64, s: f64) -> f64 {
     let y_virtual = s - x;
     let x_virtual = s - y_virtual;
@@ -265,9 +282,10 @@ fn sum_error(x: f64, y: f64, s: f64) -> f64 {
 ///
 /// Two tiers. When the product `x·y` is a binary64 (it fits in 53 bits and
 /// its rounding `u` is normal, or it is zero), `x·y + z = u + z`, so
-/// `r = RN(u + z)` is the host sum and exactness is [`sum_is_exact`]; no
-/// fused operation is needed. This is the common case when data are short
-/// binary fractions.
+/// `r = RN(u + z)` is the host sum, and any finite one qualifies as in
+/// [`add64`] (the sign of a zero `x·y`, hence of `u + z`, is the product's,
+/// as IEEE 754 §6.3 specifies for fusedMultiplyAdd); no fused operation is
+/// needed. This is the common case when data are short binary fractions.
 ///
 /// Otherwise `r` comes from the host's fused `mul_add` (Rust specifies a
 /// single rounding), and with `u = RN(x·y)`, `e = x·y − u` (exact, by
@@ -286,13 +304,13 @@ pub(super) fn mul_add64(a: u64, b: u64, c: u64) -> Option<(u64, u8)> {
         // gives an exact zero `u`, unless the other is ∞ or NaN and `u`,
         // hence `r`, is NaN.
         let r = u + z;
-        if !safe64(r) {
+        if !r.is_finite() {
             return None;
         }
         return nx(r.to_bits(), sum_is_exact(u, z, r));
     }
     let r = x.mul_add(y, z);
-    if !safe64(r) || !(r.abs() < TWO_1020 && z.abs() < TWO_1020 && u.abs() >= TWO_M968) {
+    if !(safe64(r) && r.abs() < TWO_1020 && z.abs() < TWO_1020 && u.abs() >= TWO_M968) {
         // (The bounds on `r` and `z` also keep `u` finite, as
         // `|x·y| <= |r|(1 + 2^-52) + |z| < 2^1021`.)
         return None;

@@ -14,6 +14,14 @@
 //! exception flags in C thread-locals; the private helper `run` is the only
 //! place that touches them.
 //!
+//! That costs four C calls per operation, so the hot operations first try
+//! a fast path on the host's own floating-point unit: in RNE, arithmetic
+//! whose flags can be proven exactly (the `fast` module: only NX can arise
+//! there, and error-free transformations decide it), float-to-integer
+//! conversions in RNE and RTZ that stay in range, exact integer-to-float
+//! conversions, and comparisons without NaNs. Whatever they cannot prove
+//! bit-identical to SoftFloat, results and flags, goes to SoftFloat.
+//!
 //! Section names cited in comments are those of the RISC-V Unprivileged ISA
 //! manual, chapters "F" Extension for Single-Precision Floating-Point and
 //! "D" Extension for Double-Precision Floating-Point.

@@ -1,5 +1,8 @@
 //! Single-precision (F extension) arithmetic, fused multiply-add, min/max,
 //! comparisons, classification and sign injection.
+//!
+//! In RNE the arithmetic first tries the host-FPU fast paths of `fast`;
+//! comparisons without NaN operands are the host's, which raise nothing.
 
 use super::{call1, call2, call3, fast, Inject, F32, RNE};
 use softfloat_sys as sf;

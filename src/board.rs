@@ -1,0 +1,435 @@
+//! The QEMU-`virt`-compatible board: its memory map, the devices heron puts
+//! on it, and the ways a guest boots (bare-metal ELF in M-mode, a Linux
+//! kernel on the built-in SBI, or an M-mode firmware such as OpenSBI).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use heron_devices::clint::CLINT_SIZE;
+use heron_devices::plic::PLIC_SIZE;
+use heron_devices::rtc::GOLDFISH_RTC_SIZE;
+use heron_devices::syscon::SIFIVE_TEST_SIZE;
+use heron_devices::uart::UART_SIZE;
+use heron_devices::virtio::{Disk, DiskError, DiskMode, VirtioBlk, VirtioMmio, VIRTIO_MMIO_SIZE};
+use heron_devices::{GoldfishRtc, IrqLevels, Plic, SifiveTest, SystemClock, Uart, UartHandle};
+use heron_firmware::fdt::{Chosen, CpuDescription, IrqDevice, Region};
+use heron_firmware::{firmware_boot, load_linux, BootError, MachineDescription, Sbi, SbiConsole};
+use heron_mmu::bus::MapError;
+use thiserror::Error;
+
+use crate::htif::Htif;
+use crate::loader::{load_elf, LoadError};
+use crate::machine::{
+    Machine, MachineConfig, MachineError, TimeSource, CLINT_BASE, RAM_BASE, TIMEBASE_HZ,
+};
+
+/// The physical memory map (the same addresses and interrupt numbers as
+/// QEMU's `virt`, so its firmware and kernels run unchanged).
+pub mod map {
+    /// sifive_test / syscon: power-off, reboot, exit code.
+    pub const TEST_BASE: u64 = 0x0010_0000;
+    /// Goldfish RTC.
+    pub const RTC_BASE: u64 = 0x0010_1000;
+    /// PLIC.
+    pub const PLIC_BASE: u64 = 0x0c00_0000;
+    /// 16550A UART.
+    pub const UART_BASE: u64 = 0x1000_0000;
+    /// First virtio-mmio slot.
+    pub const VIRTIO_BASE: u64 = 0x1000_1000;
+    /// Distance between virtio-mmio slots.
+    pub const VIRTIO_STRIDE: u64 = 0x1000;
+    /// Number of virtio-mmio slots.
+    pub const VIRTIO_SLOTS: usize = 8;
+    /// PLIC source of the UART.
+    pub const UART_IRQ: u32 = 10;
+    /// PLIC source of the RTC.
+    pub const RTC_IRQ: u32 = 11;
+    /// PLIC source of virtio slot 0 (slot n uses n + 1).
+    pub const VIRTIO_IRQ: u32 = 1;
+    /// PLIC sources heron implements (1..=63).
+    pub const PLIC_NDEV: u32 = 63;
+    /// UART input clock (as QEMU's ns16550a).
+    pub const UART_CLOCK_HZ: u32 = 3_686_400;
+}
+
+/// The ISA heron's hart implements, as the device tree states it.
+const ISA_EXTENSIONS: &[&str] = &[
+    "i", "m", "a", "f", "d", "c", "zicsr", "zifencei", "zicntr", "zba", "zbb", "zbs", "zicond",
+    "sstc",
+];
+
+/// Which firmware runs before the kernel.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Bios {
+    /// Built-in SBI for a Linux `Image`, none for an ELF.
+    Auto,
+    /// heron serves SBI calls itself; the kernel starts in S-mode.
+    Builtin,
+    /// No firmware: the ELF starts in M-mode at its entry.
+    None,
+    /// An M-mode firmware image (e.g. OpenSBI's `fw_jump.bin`).
+    File(PathBuf),
+}
+
+/// One `--disk`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DiskSpec {
+    /// Raw image file.
+    pub path: PathBuf,
+    /// Guest writes fail.
+    pub read_only: bool,
+}
+
+/// Everything that decides what the board looks like and how it boots.
+#[derive(Clone, Debug)]
+pub struct BoardConfig {
+    /// RAM size in bytes.
+    pub ram_size: u64,
+    /// The kernel or bare-metal program.
+    pub kernel: PathBuf,
+    /// Initial ramdisk.
+    pub initrd: Option<PathBuf>,
+    /// Kernel command line.
+    pub append: String,
+    /// virtio-blk disks, in slot order.
+    pub disks: Vec<DiskSpec>,
+    /// Discard disk writes (images stay byte-identical).
+    pub snapshot: bool,
+    /// Firmware choice.
+    pub bios: Bios,
+    /// Repeatable runs: time from the instruction count, fixed RTC and seed.
+    pub deterministic: bool,
+}
+
+/// Why the board could not be built or booted.
+#[derive(Debug, Error)]
+pub enum BoardError {
+    /// Bad bare-metal ELF or firmware ELF.
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    /// The kernel, initrd or device tree could not be placed.
+    #[error(transparent)]
+    Boot(#[from] BootError),
+    /// A disk image could not be opened.
+    #[error("disk {path}: {source}")]
+    Disk {
+        /// The image.
+        path: PathBuf,
+        /// Why.
+        source: DiskError,
+    },
+    /// A file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// More disks than virtio slots.
+    #[error("at most {max} disks are supported, {given} given")]
+    TooManyDisks {
+        /// Slots.
+        max: usize,
+        /// Disks asked for.
+        given: usize,
+    },
+    /// The kernel is neither a RISC-V Linux Image nor an ELF.
+    #[error("{0} is neither an ELF file nor a RISC-V Linux Image")]
+    UnknownKernel(PathBuf),
+    /// RAM or a device mapping failed.
+    #[error(transparent)]
+    Machine(#[from] MachineError),
+}
+
+impl From<MapError> for BoardError {
+    fn from(e: MapError) -> Self {
+        BoardError::Machine(MachineError::Map(e))
+    }
+}
+
+impl BoardError {
+    /// Whether the user's input (files, options) is at fault, rather than
+    /// the host.
+    pub fn is_bad_input(&self) -> bool {
+        !matches!(self, BoardError::Machine(_))
+    }
+}
+
+/// A built board: the machine, and the UART's host side when the board
+/// has a console.
+pub struct Board {
+    /// The machine, ready to run.
+    pub machine: Machine,
+    /// The UART input side, for the host console.
+    pub uart: Option<UartHandle>,
+    /// Signature range of a bare-metal ELF (riscof).
+    pub signature: Option<(u64, u64)>,
+}
+
+/// The SBI debug console and legacy putchar share the UART's output.
+struct StdoutConsole;
+
+impl SbiConsole for StdoutConsole {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut out = std::io::stdout();
+        // Console output is best effort: a closed pipe must not stop the guest.
+        let _ = out.write_all(bytes);
+        let _ = out.flush();
+    }
+
+    fn read(&mut self, _buf: &mut [u8]) -> usize {
+        // Input goes to the UART, which Linux switches to once it is up.
+        0
+    }
+}
+
+fn read_file(path: &Path) -> Result<Vec<u8>, BoardError> {
+    std::fs::read(path).map_err(|source| BoardError::Read {
+        path: path.to_owned(),
+        source,
+    })
+}
+
+fn is_elf(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"\x7fELF")
+}
+
+fn is_linux_image(bytes: &[u8]) -> bool {
+    bytes.get(56..60) == Some(b"RSC\x05")
+}
+
+/// Builds the board described by `config` and loads the guest.
+pub fn build(config: &BoardConfig) -> Result<Board, BoardError> {
+    let kernel = read_file(&config.kernel)?;
+    let bios = match &config.bios {
+        Bios::Auto if is_linux_image(&kernel) => Bios::Builtin,
+        Bios::Auto if is_elf(&kernel) => Bios::None,
+        Bios::Auto => return Err(BoardError::UnknownKernel(config.kernel.clone())),
+        other => other.clone(),
+    };
+    let time = if config.deterministic {
+        TimeSource::Instructions
+    } else {
+        TimeSource::Host
+    };
+    let mut m = Machine::new(&MachineConfig {
+        ram_size: config.ram_size,
+        time,
+    })?;
+
+    if bios == Bios::None {
+        // Bare metal, as under Spike: the ELF at its physical addresses, HTIF
+        // when it has `tohost`. The virt devices are there too.
+        let uart = map_devices(&mut m, config)?;
+        let elf = load_elf(&config.kernel, m.bus.ram_mut())?;
+        m.hart.pc = elf.entry;
+        if let Some(tohost) = elf.tohost {
+            m.attach_htif(Htif::new(tohost, elf.fromhost, Box::new(std::io::stdout())));
+        }
+        return Ok(Board {
+            machine: m,
+            uart: Some(uart),
+            signature: elf.signature,
+        });
+    }
+
+    let uart = map_devices(&mut m, config)?;
+    let initrd = config.initrd.as_deref().map(read_file).transpose()?;
+    let desc = describe(config);
+    match bios {
+        Bios::Builtin => {
+            let boot = load_linux(m.bus.ram_mut(), &kernel, initrd.as_deref(), &desc)?;
+            firmware_boot(&mut m.hart, boot.kernel.entry, boot.dtb_addr);
+            m.attach_sbi(Sbi::new(Box::new(StdoutConsole)));
+        }
+        Bios::File(path) => boot_with_firmware(&mut m, &path, &kernel, initrd.as_deref(), &desc)?,
+        Bios::Auto | Bios::None => unreachable!("resolved above"),
+    }
+    Ok(Board {
+        machine: m,
+        uart: Some(uart),
+        signature: None,
+    })
+}
+
+/// Maps the virt devices: PLIC, UART, syscon, RTC and one virtio-blk per
+/// disk. Returns the UART's input side.
+fn map_devices(m: &mut Machine, config: &BoardConfig) -> Result<UartHandle, BoardError> {
+    use map::*;
+    if config.disks.len() > VIRTIO_SLOTS {
+        return Err(BoardError::TooManyDisks {
+            max: VIRTIO_SLOTS,
+            given: config.disks.len(),
+        });
+    }
+    let levels = IrqLevels::new();
+    let (plic, plic_handle) = Plic::new(levels.clone(), 1);
+    m.bus.map(PLIC_BASE, PLIC_SIZE, "plic", Box::new(plic))?;
+    m.attach_plic(plic_handle);
+    let (uart, uart_handle) = Uart::new(levels.line(UART_IRQ), Box::new(std::io::stdout()));
+    m.bus.map(UART_BASE, UART_SIZE, "uart", Box::new(uart))?;
+    m.bus.map(
+        TEST_BASE,
+        SIFIVE_TEST_SIZE,
+        "sifive_test",
+        Box::new(SifiveTest::new(m.power())),
+    )?;
+    let rtc = if config.deterministic {
+        // 2026-01-01T00:00:00Z, fixed so that repeated runs see the same date.
+        GoldfishRtc::new(Box::new(|| 1_767_225_600_000_000_000u64))
+    } else {
+        GoldfishRtc::new(Box::new(SystemClock))
+    };
+    m.bus
+        .map(RTC_BASE, GOLDFISH_RTC_SIZE, "rtc", Box::new(rtc))?;
+    for (i, disk) in config.disks.iter().enumerate() {
+        let mode = if disk.read_only {
+            DiskMode::ReadOnly
+        } else if config.snapshot {
+            DiskMode::Snapshot
+        } else {
+            DiskMode::ReadWrite
+        };
+        let image = Disk::open(&disk.path, mode).map_err(|source| BoardError::Disk {
+            path: disk.path.clone(),
+            source,
+        })?;
+        let dev = VirtioMmio::new(
+            Box::new(VirtioBlk::new(image)),
+            m.bus.ram().dma_handle(),
+            levels.line(VIRTIO_IRQ + i as u32),
+        );
+        let base = VIRTIO_BASE + i as u64 * VIRTIO_STRIDE;
+        m.bus
+            .map(base, VIRTIO_MMIO_SIZE, "virtio-blk", Box::new(dev))?;
+    }
+    Ok(uart_handle)
+}
+
+/// The device tree's view of the board `map_devices` builds.
+fn describe(config: &BoardConfig) -> MachineDescription {
+    use map::*;
+    let isa = format!("rv64imafdc_{}", ISA_EXTENSIONS[6..].join("_"));
+    let rng_seed = if config.deterministic {
+        Some((0u8..64).collect())
+    } else {
+        let mut seed = vec![0u8; 64];
+        std::fs::File::open("/dev/urandom")
+            .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut seed))
+            .ok()
+            .map(|_| seed)
+    };
+    MachineDescription {
+        model: "heron virt".into(),
+        ram: Region {
+            base: RAM_BASE,
+            size: config.ram_size,
+        },
+        timebase_hz: TIMEBASE_HZ as u32,
+        cpu: CpuDescription {
+            isa,
+            isa_extensions: ISA_EXTENSIONS.iter().map(|s| s.to_string()).collect(),
+            mmu_type: "riscv,sv57".into(),
+        },
+        clint: Region {
+            base: CLINT_BASE,
+            size: CLINT_SIZE,
+        },
+        plic: Region {
+            base: PLIC_BASE,
+            size: PLIC_SIZE,
+        },
+        plic_ndev: PLIC_NDEV,
+        uart: IrqDevice {
+            region: Region {
+                base: UART_BASE,
+                size: UART_SIZE,
+            },
+            irq: UART_IRQ,
+        },
+        uart_clock_hz: UART_CLOCK_HZ,
+        virtio: (0..config.disks.len())
+            .map(|i| IrqDevice {
+                region: Region {
+                    base: VIRTIO_BASE + i as u64 * VIRTIO_STRIDE,
+                    size: VIRTIO_MMIO_SIZE,
+                },
+                irq: VIRTIO_IRQ + i as u32,
+            })
+            .collect(),
+        test: Some(Region {
+            base: TEST_BASE,
+            size: SIFIVE_TEST_SIZE,
+        }),
+        rtc: Some(IrqDevice {
+            region: Region {
+                base: RTC_BASE,
+                size: GOLDFISH_RTC_SIZE,
+            },
+            irq: RTC_IRQ,
+        }),
+        chosen: Chosen {
+            bootargs: config.append.clone(),
+            initrd: None,
+            rng_seed,
+        },
+    }
+}
+
+/// OpenSBI's `fw_dynamic_info` (v2): where `fw_dynamic.bin` finds the next
+/// stage. Ignored by `fw_jump.bin`, which has the address built in.
+const FW_DYNAMIC_MAGIC: u64 = 0x4942_534f;
+const FW_DYNAMIC_VERSION: u64 = 2;
+const NEXT_MODE_S: u64 = 1;
+
+/// Boots through an M-mode firmware: firmware at the start of RAM, the
+/// kernel at `FIRMWARE_KERNEL_ADDR` (an Image's text_offset puts it there),
+/// the device tree at the top; the hart starts in M-mode at the firmware
+/// with a0 = hartid, a1 = DTB, a2 = fw_dynamic info.
+fn boot_with_firmware(
+    m: &mut Machine,
+    firmware: &Path,
+    kernel: &[u8],
+    initrd: Option<&[u8]>,
+    desc: &MachineDescription,
+) -> Result<(), BoardError> {
+    let boot = load_linux(m.bus.ram_mut(), kernel, initrd, desc)?;
+    let fw = read_file(firmware)?;
+    let entry = if is_elf(&fw) {
+        load_elf(firmware, m.bus.ram_mut())?.entry
+    } else {
+        if boot.kernel.entry < RAM_BASE + fw.len() as u64 {
+            return Err(BoardError::Load(LoadError::OutsideRam {
+                path: firmware.to_owned(),
+                addr: RAM_BASE,
+                size: fw.len() as u64,
+                ram_start: RAM_BASE,
+                ram_end: boot.kernel.entry,
+            }));
+        }
+        m.bus.ram_mut().write(RAM_BASE, &fw);
+        RAM_BASE
+    };
+    let info_addr = (boot.dtb_addr + boot.dtb_len + 7) & !7;
+    let info = [
+        FW_DYNAMIC_MAGIC,
+        FW_DYNAMIC_VERSION,
+        boot.kernel.entry,
+        NEXT_MODE_S,
+        0,
+        u64::MAX,
+    ];
+    let bytes: Vec<u8> = info.iter().flat_map(|w| w.to_le_bytes()).collect();
+    m.bus.ram_mut().write(info_addr, &bytes);
+    m.hart.pc = entry;
+    m.hart.set_x(10, 0);
+    m.hart.set_x(11, boot.dtb_addr);
+    m.hart.set_x(12, info_addr);
+    log::info!(
+        "firmware {} at {entry:#x}, kernel at {:#x}",
+        firmware.display(),
+        boot.kernel.entry
+    );
+    Ok(())
+}
