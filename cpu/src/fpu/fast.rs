@@ -216,7 +216,7 @@ pub(super) fn mul64(a: u64, b: u64) -> Option<(u64, u8)> {
     let r = x * y;
     if !safe64(r) {
         // As in `mul32`.
-        return exact_zero(r.to_bits(), r == 0.0);
+        return exact_zero(r.to_bits(), r == 0.0 && (x == 0.0 || y == 0.0));
     }
     nx(r.to_bits(), product_fits(x, y))
 }

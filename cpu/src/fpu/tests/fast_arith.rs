@@ -105,6 +105,8 @@ fn fast_mul_d() {
         f64_mul(0x8000_0000_0000_0000, 0x4014_0000_0000_0000, RNE) => (0x8000_0000_0000_0000, 0);
         // Inf * 0: NV.
         f64_mul(0x7ff0_0000_0000_0000, 0, RNE) => (0x7ff8_0000_0000_0000, NV);
+        // Underflow to -0: not an exact zero.
+        f64_mul(1, 0xbfd0_0000_0000_0000, RNE) => (0x8000_0000_0000_0000, UF | NX);
         // Quiet NaN.
         f64_mul(0x4000_0000_0000_0000, 0xfff8_0000_1234_5678, RNE) => (0x7ff8_0000_0000_0000, 0);
         // Signaling NaN.
@@ -159,6 +161,10 @@ fn fast_div_d() {
         f64_div(0, 0, RNE) => (0x7ff8_0000_0000_0000, NV);
         // 0 / 3 = +0.
         f64_div(0, 0x4008_0000_0000_0000, RNE) => (0, 0);
+        // -3 / inf = -0: exact.
+        f64_div(0xc008_0000_0000_0000, 0x7ff0_0000_0000_0000, RNE) => (0x8000_0000_0000_0000, 0);
+        // Underflow to +0: not an exact zero.
+        f64_div(1, 0x4010_0000_0000_0000, RNE) => (0, UF | NX);
         // Quiet NaN.
         f64_div(0xfff8_0000_1234_5678, 0x4008_0000_0000_0000, RNE) => (0x7ff8_0000_0000_0000, 0);
     }
@@ -285,6 +291,14 @@ fn fast_fma_d() {
         f64_madd(0x8000_0000_0000_0000, 0x4014_0000_0000_0000, 0, RNE) => (0, 0);
         // Fnmadd: -(+0*5) - +0 = -0.
         f64_nmadd(0, 0x4014_0000_0000_0000, 0, RNE) => (0x8000_0000_0000_0000, 0);
+        // Exact product cancelled by the addend: +0.
+        f64_madd(0x3ff8_0000_0000_0000, 0xc000_0000_0000_0000, 0x4008_0000_0000_0000, RNE)
+            => (0, 0);
+        // Product underflowing to zero: not an exact zero.
+        f64_madd(1, 0x3fe0_0000_0000_0000, 0, RNE) => (0, UF | NX);
+        // Exact subnormal product plus a subnormal: exact.
+        f64_madd(0x0010_0000_0000_0000, 0x3fe0_0000_0000_0000, 1, RNE)
+            => (0x0008_0000_0000_0001, 0);
         // Inf * 0: NV.
         f64_madd(0x7ff0_0000_0000_0000, 0, 0x3ff0_0000_0000_0000, RNE)
             => (0x7ff8_0000_0000_0000, NV);
@@ -386,6 +400,12 @@ fn fast_single() {
         f32_madd(0x7f7f_ffff, 0x4000_0000, 0xff7f_ffff, RNE) => (0x7f7f_ffff, 0);
         // Fnmsub -6 + 6 = +0.
         f32_nmsub(0x4000_0000, 0x4040_0000, 0x40c0_0000, RNE) => (0, 0);
+        // Product underflowing to -0: not an exact zero.
+        f32_madd(1, 0xbe80_0000, 0, RNE) => (0x8000_0000, UF | NX);
+        // Underflow to -0: not an exact zero.
+        f32_mul(0x8000_0001, 0x3e80_0000, RNE) => (0x8000_0000, UF | NX);
+        // +0 / -7 = -0: exact.
+        f32_div(0, 0xc0e0_0000, RNE) => (0x8000_0000, 0);
         // Fnmadd -6 - (-6) = +0.
         f32_nmadd(0x4000_0000, 0x4040_0000, 0xc0c0_0000, RNE) => (0, 0);
         // Inf * 0 + qNaN: NV.
