@@ -2,7 +2,8 @@
 # Installs what building and testing heron needs on a Debian-family host:
 # the riscv64 cross toolchain (guest test programs are assembled at test
 # time), cmake and a C compiler (the SoftFloat build), QEMU (the reference
-# the benchmarks compare against) and gdb-multiarch (the gdb-stub tests).
+# the benchmarks compare against), gdb-multiarch (the gdb-stub tests), dtc
+# and OpenSBI.
 # Packages come from the host's configured apt sources.
 set -euo pipefail
 
@@ -10,6 +11,9 @@ packages=(
   build-essential cmake pkg-config
   gcc-riscv64-linux-gnu binutils-riscv64-linux-gnu
   qemu-system-misc gdb-multiarch
+  # device-tree tests decompile heron's DTB; the OpenSBI boot test uses
+  # Debian's fw_jump.bin.
+  device-tree-compiler opensbi
 )
 
 missing=()

@@ -65,6 +65,9 @@ pub enum SliceEvent {
     Reboot,
     /// The user quit from the console (Ctrl-A x).
     Quit,
+    /// With the built-in firmware, the guest trapped into M-mode, where no
+    /// code exists: `(mcause, mepc, mtval)`.
+    FirmwareTrap(u64, u64, u64),
 }
 
 /// How a run ended.
@@ -78,6 +81,15 @@ pub enum Outcome {
     Reboot,
     /// The user quit from the console.
     Quit,
+    /// The guest trapped into M-mode with no M-mode firmware to handle it.
+    FirmwareTrap {
+        /// `mcause`.
+        cause: u64,
+        /// `mepc`.
+        epc: u64,
+        /// `mtval`.
+        tval: u64,
+    },
 }
 
 /// Machine configuration.
@@ -197,6 +209,9 @@ impl Machine {
                 SliceEvent::Exit(code) => return Outcome::Exit(code),
                 SliceEvent::Reboot => return Outcome::Reboot,
                 SliceEvent::Quit => return Outcome::Quit,
+                SliceEvent::FirmwareTrap(cause, epc, tval) => {
+                    return Outcome::FirmwareTrap { cause, epc, tval }
+                }
                 SliceEvent::Wfi => self.idle(deadline),
                 _ => {}
             }
@@ -221,6 +236,12 @@ impl Machine {
         }
         if self.quit.as_ref().is_some_and(|q| q.is_set()) {
             return SliceEvent::Quit;
+        }
+        // The built-in firmware has no M-mode code: a trap into M (an
+        // undelegated exception) would loop on a fetch fault at mtvec.
+        if self.sbi.is_some() && self.hart.privilege == heron_cpu::Priv::M {
+            let c = &self.hart.csr;
+            return SliceEvent::FirmwareTrap(c.mcause, c.mepc, c.mtval);
         }
         event
     }

@@ -27,6 +27,8 @@ use machine::{Machine, Outcome};
 const EXIT_BAD_INPUT: u8 = 2;
 /// Exit code for a host failure while running (memory, I/O).
 const EXIT_HOST_ERROR: u8 = 3;
+/// Exit code when the guest crashed in a way no firmware could handle.
+const EXIT_GUEST_CRASH: u8 = 4;
 /// Exit code when `--timeout` expires (as coreutils' `timeout`).
 const EXIT_TIMEOUT: u8 = 124;
 
@@ -118,6 +120,13 @@ fn run(args: RunArgs) -> Result<u8, HeronError> {
             // rather than letting them wrap to a false pass.
             Outcome::Exit(code) => code.min(255) as u8,
             Outcome::Quit => 0,
+            Outcome::FirmwareTrap { cause, epc, tval } => {
+                eprintln!(
+                    "heron: guest trapped into M-mode, which the built-in firmware leaves empty \
+                     (mcause={cause:#x} mepc={epc:#x} mtval={tval:#x})"
+                );
+                EXIT_GUEST_CRASH
+            }
             Outcome::Timeout => {
                 log::warn!("timeout after {:.1}s", started.elapsed().as_secs_f64());
                 EXIT_TIMEOUT
