@@ -76,6 +76,7 @@ if [ -b /dev/vda ]; then
     # refuses the read-write mount).
     if mount -t ext4 /dev/vda /mnt || mount -t ext4 -o ro /dev/vda /mnt; then
         root=/mnt
+        [ -f /mnt/etc/hostname ] && hostname -F /mnt/etc/hostname
         for fs in proc:/proc sysfs:/sys devtmpfs:/dev; do
             mount -t "${fs%%:*}" "${fs%%:*}" "/mnt${fs#*:}" 2>/dev/null
         done

@@ -268,8 +268,10 @@ impl Op {
         }
     }
 
-    /// Whether this instruction ends a basic block: it transfers control,
+    /// Whether this instruction ends a block: it always transfers control,
     /// may change translation/privilege/interrupt state, or waits.
+    /// Conditional branches do not: a block runs on past a branch not taken
+    /// and leaves by a taken one (a superblock with side exits).
     pub fn ends_block(&self) -> bool {
         use Kind::*;
         matches!(
@@ -277,12 +279,6 @@ impl Op {
             Illegal
                 | Jal
                 | Jalr
-                | Beq
-                | Bne
-                | Blt
-                | Bge
-                | Bltu
-                | Bgeu
                 | FenceI
                 | Ecall
                 | Ebreak
