@@ -14,6 +14,10 @@ packages=(
   # device-tree tests decompile heron's DTB; the OpenSBI boot test uses
   # Debian's fw_jump.bin.
   device-tree-compiler opensbi
+  # scripts/guest-image.sh (the Linux guest): apt's keyring for Debian's
+  # trixie, cpio and xz for the initramfs, e2fsprogs for the ext4 root;
+  # gpg checks the keyring.
+  debian-archive-keyring cpio xz-utils e2fsprogs gpg
 )
 
 missing=()

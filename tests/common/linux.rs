@@ -88,7 +88,12 @@ pub fn guest_image() -> &'static GuestImage {
             rootfs: dir.join("rootfs.ext4"),
         };
         for f in [&image.kernel, &image.initrd, &image.rootfs] {
-            assert!(f.is_file(), "{} did not produce {}", script.display(), f.display());
+            assert!(
+                f.is_file(),
+                "{} did not produce {}",
+                script.display(),
+                f.display()
+            );
         }
         image
     })
@@ -130,7 +135,11 @@ pub fn base64(data: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
     for chunk in data.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..4 {
             if i <= chunk.len() {
@@ -234,10 +243,7 @@ impl<'a> Boot<'a> {
     /// Run heron and wait for it; a heron that overstays its own timeout by
     /// a minute is killed (exit 137).
     pub fn run(&self) -> RunOutput {
-        run_heron_within(
-            &self.args(),
-            Duration::from_secs(BOOT_TIMEOUT_SECS + 60),
-        )
+        run_heron_within(&self.args(), Duration::from_secs(BOOT_TIMEOUT_SECS + 60))
     }
 }
 

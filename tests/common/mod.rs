@@ -4,6 +4,8 @@
 //! Each integration test crate that needs them says `mod common;`.
 #![allow(dead_code)]
 
+pub mod linux;
+
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

@@ -1,0 +1,221 @@
+//! Bad input gets a one-line error and a distinct exit code, never a panic:
+//! missing and malformed files, ELFs for other machines, segments outside
+//! RAM, bad options. A panic would exit with 101 and print "panicked".
+
+mod common;
+
+use std::path::PathBuf;
+
+use common::run_heron;
+
+const EXIT_BAD_INPUT: i32 = 2;
+
+fn scratch(name: &str, bytes: &[u8]) -> PathBuf {
+    let path = common::out_dir().join(name);
+    std::fs::write(&path, bytes).expect("write a scratch file");
+    path
+}
+
+/// Runs heron with `args` and checks the exit code and a one-line error.
+fn expect_error(args: &[&str], code: i32, needle: &str) {
+    let (status, stdout, stderr) = run_heron(args);
+    assert_eq!(
+        status, code,
+        "args {args:?}\nstdout: {stdout}\nstderr: {stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "heron panicked: {stderr}");
+    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert!(
+        lines.iter().any(|l| l.contains(needle)),
+        "expected an error mentioning {needle:?}, got: {stderr}"
+    );
+}
+
+/// A minimal little-endian ELF64 header with `machine` and one PT_LOAD
+/// segment of 16 bytes at `paddr`.
+fn elf64(machine: u16, paddr: u64) -> Vec<u8> {
+    let mut e = vec![0u8; 64 + 56 + 16];
+    e[..4].copy_from_slice(b"\x7fELF");
+    e[4] = 2; // ELFCLASS64
+    e[5] = 1; // little endian
+    e[6] = 1; // version
+    e[16..18].copy_from_slice(&2u16.to_le_bytes()); // ET_EXEC
+    e[18..20].copy_from_slice(&machine.to_le_bytes());
+    e[20..24].copy_from_slice(&1u32.to_le_bytes());
+    e[24..32].copy_from_slice(&paddr.to_le_bytes()); // entry
+    e[32..40].copy_from_slice(&64u64.to_le_bytes()); // phoff
+    e[52..54].copy_from_slice(&64u16.to_le_bytes()); // ehsize
+    e[54..56].copy_from_slice(&56u16.to_le_bytes()); // phentsize
+    e[56..58].copy_from_slice(&1u16.to_le_bytes()); // phnum
+    let ph = &mut e[64..120];
+    ph[..4].copy_from_slice(&1u32.to_le_bytes()); // PT_LOAD
+    ph[8..16].copy_from_slice(&120u64.to_le_bytes()); // offset
+    ph[16..24].copy_from_slice(&paddr.to_le_bytes()); // vaddr
+    ph[24..32].copy_from_slice(&paddr.to_le_bytes()); // paddr
+    ph[32..40].copy_from_slice(&16u64.to_le_bytes()); // filesz
+    ph[40..48].copy_from_slice(&16u64.to_le_bytes()); // memsz
+    e
+}
+
+#[test]
+fn missing_kernel_file() {
+    expect_error(
+        &["run", "--kernel", "/nonexistent/kernel.elf"],
+        EXIT_BAD_INPUT,
+        "cannot read",
+    );
+}
+
+#[test]
+fn kernel_that_is_neither_elf_nor_image() {
+    let p = scratch("garbage.bin", &[0x13u8; 4096]);
+    expect_error(
+        &["run", "--kernel", p.to_str().unwrap()],
+        EXIT_BAD_INPUT,
+        "neither an ELF",
+    );
+    let empty = scratch("empty.bin", &[]);
+    expect_error(
+        &["run", "--kernel", empty.to_str().unwrap()],
+        EXIT_BAD_INPUT,
+        "neither an ELF",
+    );
+}
+
+#[test]
+fn elf_for_another_machine_or_class() {
+    let x86 = scratch("x86.elf", &elf64(62, 0x8000_0000));
+    expect_error(
+        &["run", "--kernel", x86.to_str().unwrap()],
+        EXIT_BAD_INPUT,
+        "not a RISC-V 64-bit ELF",
+    );
+    let mut rv32 = elf64(243, 0x8000_0000);
+    rv32[4] = 1; // ELFCLASS32 with a 64-bit layout: malformed either way
+    let p = scratch("rv32.elf", &rv32);
+    let (status, _, stderr) = run_heron(&["run", "--kernel", p.to_str().unwrap()]);
+    assert_eq!(status, EXIT_BAD_INPUT, "{stderr}");
+    assert!(!stderr.contains("panicked"));
+}
+
+#[test]
+fn truncated_elf() {
+    let whole = elf64(243, 0x8000_0000);
+    for cut in [5, 20, 63, 64, 100, 121] {
+        let p = scratch(&format!("cut{cut}.elf"), &whole[..cut]);
+        let (status, _, stderr) = run_heron(&["run", "--kernel", p.to_str().unwrap()]);
+        assert_eq!(status, EXIT_BAD_INPUT, "cut at {cut}: {stderr}");
+        assert!(!stderr.contains("panicked"), "cut at {cut}: {stderr}");
+    }
+}
+
+#[test]
+fn segment_outside_ram() {
+    let low = scratch("low.elf", &elf64(243, 0x1000));
+    expect_error(
+        &["run", "--kernel", low.to_str().unwrap()],
+        EXIT_BAD_INPUT,
+        "outside RAM",
+    );
+    let high = scratch("high.elf", &elf64(243, 0x8000_0000 + (64 << 20) - 8));
+    expect_error(
+        &["run", "--memory", "64M", "--kernel", high.to_str().unwrap()],
+        EXIT_BAD_INPUT,
+        "outside RAM",
+    );
+}
+
+#[test]
+fn bad_options() {
+    let ok = scratch("ok.elf", &elf64(243, 0x8000_0000));
+    let k = ok.to_str().unwrap();
+    expect_error(
+        &["run", "--kernel", k, "--memory", "12Q"],
+        EXIT_BAD_INPUT,
+        "size",
+    );
+    expect_error(
+        &["run", "--kernel", k, "--memory", "100"],
+        EXIT_BAD_INPUT,
+        "4 KiB",
+    );
+    expect_error(
+        &["run", "--kernel", k, "--memory", "99999999G"],
+        EXIT_BAD_INPUT,
+        "memory",
+    );
+    expect_error(
+        &["run", "--kernel", k, "--timeout", "0"],
+        EXIT_BAD_INPUT,
+        "timeout",
+    );
+    expect_error(
+        &["run", "--kernel", k, "--timeout=-1"],
+        EXIT_BAD_INPUT,
+        "timeout",
+    );
+    expect_error(
+        &["run", "--kernel", k, "--disk", "x.img,bogus"],
+        EXIT_BAD_INPUT,
+        "disk option",
+    );
+    expect_error(
+        &["run", "--kernel", k, "--disk", "/nonexistent.img"],
+        EXIT_BAD_INPUT,
+        "nonexistent.img",
+    );
+    expect_error(
+        &["run", "--kernel", k, "--no-such-flag"],
+        EXIT_BAD_INPUT,
+        "no-such-flag",
+    );
+    let odd = scratch("odd.img", &[0u8; 1000]);
+    expect_error(
+        &["run", "--kernel", k, "--disk", odd.to_str().unwrap()],
+        EXIT_BAD_INPUT,
+        "odd.img",
+    );
+}
+
+#[test]
+fn bad_linux_image_and_firmware() {
+    // An Image header whose image_size cannot fit in RAM.
+    let mut image = vec![0u8; 4096];
+    image[48..56].copy_from_slice(b"RISCV\0\0\0");
+    image[56..60].copy_from_slice(b"RSC\x05");
+    image[8..16].copy_from_slice(&0x20_0000u64.to_le_bytes()); // text_offset
+    image[16..24].copy_from_slice(&(1u64 << 40).to_le_bytes()); // image_size
+    let p = scratch("huge.Image", &image);
+    let (status, _, stderr) =
+        run_heron(&["run", "--memory", "64M", "--kernel", p.to_str().unwrap()]);
+    assert_eq!(status, EXIT_BAD_INPUT, "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
+    let ok_image = {
+        let mut i = image.clone();
+        i[16..24].copy_from_slice(&4096u64.to_le_bytes());
+        scratch("ok.Image", &i)
+    };
+    expect_error(
+        &[
+            "run",
+            "--kernel",
+            ok_image.to_str().unwrap(),
+            "--bios",
+            "/nonexistent/fw.bin",
+        ],
+        EXIT_BAD_INPUT,
+        "fw.bin",
+    );
+    expect_error(
+        &[
+            "run",
+            "--kernel",
+            ok_image.to_str().unwrap(),
+            "--initrd",
+            "/nonexistent/initrd",
+        ],
+        EXIT_BAD_INPUT,
+        "initrd",
+    );
+}
