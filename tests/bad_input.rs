@@ -219,3 +219,22 @@ fn bad_linux_image_and_firmware() {
         "initrd",
     );
 }
+
+/// A guest that traps forever (no trap handler: mtvec = 0, where nothing is
+/// mapped) retires no instructions; `--timeout` must still end the run.
+#[test]
+fn trap_storm_still_honours_the_timeout() {
+    let mut elf = elf64(243, 0x8000_0000);
+    // The segment's 16 bytes are all zero: an illegal instruction at the
+    // entry, then a fetch fault at mtvec = 0, forever.
+    let len = elf.len();
+    elf[len - 16..].fill(0);
+    let p = scratch("trapstorm.elf", &elf);
+    let started = std::time::Instant::now();
+    let (status, _, stderr) = common::run_heron_within(
+        &["run", "--kernel", p.to_str().unwrap(), "--timeout", "1"],
+        std::time::Duration::from_secs(20),
+    );
+    assert_eq!(status, 124, "{stderr}");
+    assert!(started.elapsed().as_secs() < 10);
+}

@@ -178,7 +178,15 @@ impl Hart {
                 self.cache.invalidate_page(bus.ram_mut(), page);
             }
         }
+        // Traps retire nothing, so a guest whose trap handler itself traps
+        // (say, mtvec pointing at unmapped memory) would never spend the
+        // instruction budget: count trips through here as well.
+        let mut syncs = 0u64;
         loop {
+            syncs += 1;
+            if syncs > budget {
+                return RunExit::Budget;
+            }
             // Only instructions that end a block with `Resync` (CSR writes,
             // xRET, device stores) or traps change what interrupts are
             // pending and enabled, so this is checked only after those.
