@@ -227,13 +227,13 @@ fn fast_fma_d() {
         // (1+2^-52)^2 - (1+2^-51) = 2^-104: inexact product, exact result.
         f64_madd(0x3ff0_0000_0000_0001, 0x3ff0_0000_0000_0001, 0xbff0_0000_0000_0002, RNE)
             => (0x3970_0000_0000_0000, 0);
-        // The same as fmsub.
+        // The same as FMSUB.
         f64_msub(0x3ff0_0000_0000_0001, 0x3ff0_0000_0000_0001, 0x3ff0_0000_0000_0002, RNE)
             => (0x3970_0000_0000_0000, 0);
-        // The same as fnmsub: -2^-104.
+        // The same as FNMSUB: -2^-104.
         f64_nmsub(0x3ff0_0000_0000_0001, 0x3ff0_0000_0000_0001, 0x3ff0_0000_0000_0002, RNE)
             => (0xb970_0000_0000_0000, 0);
-        // The same as fnmadd: -2^-104.
+        // The same as FNMADD: -2^-104.
         f64_nmadd(0x3ff0_0000_0000_0001, 0x3ff0_0000_0000_0001, 0xbff0_0000_0000_0002, RNE)
             => (0xb970_0000_0000_0000, 0);
         // (1+2^-52)^2 - 1: a tie, inexact.
@@ -289,7 +289,7 @@ fn fast_fma_d() {
             => (0x4008_0000_0000_0000, 0);
         // -0*5 + +0 = +0.
         f64_madd(0x8000_0000_0000_0000, 0x4014_0000_0000_0000, 0, RNE) => (0, 0);
-        // Fnmadd: -(+0*5) - +0 = -0.
+        // FNMADD: -(+0*5) - +0 = -0.
         f64_nmadd(0, 0x4014_0000_0000_0000, 0, RNE) => (0x8000_0000_0000_0000, 0);
         // Exact product cancelled by the addend: +0.
         f64_madd(0x3ff8_0000_0000_0000, 0xc000_0000_0000_0000, 0x4008_0000_0000_0000, RNE)
@@ -398,7 +398,7 @@ fn fast_single() {
         f32_msub(0x2000_0000, 0x2080_0000, 0x0080_0000, RNE) => (0x0080_0000, 0);
         // 2*MAX - MAX = MAX: exact.
         f32_madd(0x7f7f_ffff, 0x4000_0000, 0xff7f_ffff, RNE) => (0x7f7f_ffff, 0);
-        // Fnmsub -6 + 6 = +0.
+        // FNMSUB -6 + 6 = +0.
         f32_nmsub(0x4000_0000, 0x4040_0000, 0x40c0_0000, RNE) => (0, 0);
         // Product underflowing to -0: not an exact zero.
         f32_madd(1, 0xbe80_0000, 0, RNE) => (0x8000_0000, UF | NX);
@@ -406,7 +406,7 @@ fn fast_single() {
         f32_mul(0x8000_0001, 0x3e80_0000, RNE) => (0x8000_0000, UF | NX);
         // +0 / -7 = -0: exact.
         f32_div(0, 0xc0e0_0000, RNE) => (0x8000_0000, 0);
-        // Fnmadd -6 - (-6) = +0.
+        // FNMADD -6 - (-6) = +0.
         f32_nmadd(0x4000_0000, 0x4040_0000, 0xc0c0_0000, RNE) => (0, 0);
         // Inf * 0 + qNaN: NV.
         f32_madd(0x7f80_0000, 0, 0xffc1_2345, RNE) => (0x7fc0_0000, NV);
@@ -417,29 +417,29 @@ fn fast_single() {
 #[test]
 fn fast_comparisons() {
     expect! {
-        // Feq -0 +0.
+        // FEQ -0 +0.
         f64_eq(0x8000_0000_0000_0000, 0) => (true, 0);
-        // Flt 2^-1074 < 0.
+        // FLT 2^-1074 < 0.
         f64_lt(1, 0) => (false, 0);
-        // Flt 0 < 2^-1074.
+        // FLT 0 < 2^-1074.
         f64_lt(0, 1) => (true, 0);
-        // Fle -inf <= -MAX.
+        // FLE -inf <= -MAX.
         f64_le(0xfff0_0000_0000_0000, 0xffef_ffff_ffff_ffff) => (true, 0);
-        // Fle MAX <= inf.
+        // FLE MAX <= inf.
         f64_le(0x7fef_ffff_ffff_ffff, 0x7ff0_0000_0000_0000) => (true, 0);
-        // Flt -0 < +0: false.
+        // FLT -0 < +0: false.
         f64_lt(0x8000_0000_0000_0000, 0) => (false, 0);
-        // Feq.s subnormals.
+        // FEQ.S subnormals.
         f32_eq(1, 1) => (true, 0);
-        // Flt.s.
+        // FLT.S.
         f32_lt(0x8000_0001, 0) => (true, 0);
-        // Fle.s inf inf.
+        // FLE.S inf inf.
         f32_le(0x7f80_0000, 0x7f80_0000) => (true, 0);
-        // Feq qNaN: quiet.
+        // FEQ qNaN: quiet.
         f64_eq(0xfff8_0000_1234_5678, 0xfff8_0000_1234_5678) => (false, 0);
-        // Flt qNaN: NV.
+        // FLT qNaN: NV.
         f64_lt(0xfff8_0000_1234_5678, 0x3ff0_0000_0000_0000) => (false, NV);
-        // Feq.s sNaN: NV.
+        // FEQ.S sNaN: NV.
         f32_eq(0x7f80_0001, 0x3f80_0000) => (false, NV);
     }
 }

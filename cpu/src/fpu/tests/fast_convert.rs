@@ -11,233 +11,233 @@ use super::*;
 #[test]
 fn fast_float_to_int() {
     expect! {
-        // Fcvt.w.d 2147483647.0.
+        // FCVT.W.D of 2147483647.0.
         f64_to_i32(0x41df_ffff_ffc0_0000, RNE) => (0x7fff_ffff, 0);
-        // Fcvt.w.d 2147483647.5.
+        // FCVT.W.D of 2147483647.5.
         f64_to_i32(0x41df_ffff_ffe0_0000, RNE) => (0x7fff_ffff, NV);
-        // Fcvt.w.d -2147483648.0.
+        // FCVT.W.D of -2147483648.0.
         f64_to_i32(0xc1e0_0000_0000_0000, RNE) => (-2147483648i64 as u64, 0);
-        // Fcvt.w.d -2147483648.5.
+        // FCVT.W.D of -2147483648.5.
         f64_to_i32(0xc1e0_0000_0010_0000, RNE) => (-2147483648i64 as u64, NX);
-        // Fcvt.w.d -2147483648.75.
+        // FCVT.W.D of -2147483648.75.
         f64_to_i32(0xc1e0_0000_0018_0000, RNE) => (-2147483648i64 as u64, NV);
-        // Fcvt.w.d 2.5.
+        // FCVT.W.D of 2.5.
         f64_to_i32(0x4004_0000_0000_0000, RNE) => (2, NX);
-        // Fcvt.w.d 3.5.
+        // FCVT.W.D of 3.5.
         f64_to_i32(0x400c_0000_0000_0000, RNE) => (4, NX);
-        // Fcvt.w.d -2.5.
+        // FCVT.W.D of -2.5.
         f64_to_i32(0xc004_0000_0000_0000, RNE) => (-2i64 as u64, NX);
-        // Fcvt.w.d 0.5.
+        // FCVT.W.D of 0.5.
         f64_to_i32(0x3fe0_0000_0000_0000, RNE) => (0, NX);
-        // Fcvt.w.d -0.5.
+        // FCVT.W.D of -0.5.
         f64_to_i32(0xbfe0_0000_0000_0000, RNE) => (0, NX);
-        // Fcvt.w.d 1.5.
+        // FCVT.W.D of 1.5.
         f64_to_i32(0x3ff8_0000_0000_0000, RNE) => (2, NX);
-        // Fcvt.w.d -0.75.
+        // FCVT.W.D of -0.75.
         f64_to_i32(0xbfe8_0000_0000_0000, RNE) => (u64::MAX, NX);
-        // Fcvt.wu.d -0.0.
+        // FCVT.WU.D of -0.0.
         f64_to_u32(0x8000_0000_0000_0000, RNE) => (0, 0);
-        // Fcvt.wu.d -0.5.
+        // FCVT.WU.D of -0.5.
         f64_to_u32(0xbfe0_0000_0000_0000, RNE) => (0, NX);
-        // Fcvt.wu.d -0.75.
+        // FCVT.WU.D of -0.75.
         f64_to_u32(0xbfe8_0000_0000_0000, RNE) => (0, NV);
-        // Fcvt.wu.d 0.75.
+        // FCVT.WU.D of 0.75.
         f64_to_u32(0x3fe8_0000_0000_0000, RNE) => (1, NX);
-        // Fcvt.wu.d 4294967295.0.
+        // FCVT.WU.D of 4294967295.0.
         f64_to_u32(0x41ef_ffff_ffe0_0000, RNE) => (u64::MAX, 0);
-        // Fcvt.wu.d 4294967295.5.
+        // FCVT.WU.D of 4294967295.5.
         f64_to_u32(0x41ef_ffff_fff0_0000, RNE) => (u64::MAX, NV);
-        // Fcvt.wu.d 4294967296.0.
+        // FCVT.WU.D of 4294967296.0.
         f64_to_u32(0x41f0_0000_0000_0000, RNE) => (u64::MAX, NV);
-        // Fcvt.wu.d 2147483648.5.
+        // FCVT.WU.D of 2147483648.5.
         f64_to_u32(0x41e0_0000_0010_0000, RNE) => (-2147483648i64 as u64, NX);
-        // Fcvt.l.d 9.223372036854775e+18.
+        // FCVT.L.D of 9.223372036854775e+18.
         f64_to_i64(0x43df_ffff_ffff_ffff, RNE) => (0x7fff_ffff_ffff_fc00, 0);
-        // Fcvt.l.d 9.223372036854776e+18.
+        // FCVT.L.D of 9.223372036854776e+18.
         f64_to_i64(0x43e0_0000_0000_0000, RNE) => (0x7fff_ffff_ffff_ffff, NV);
-        // Fcvt.l.d -9.223372036854776e+18.
+        // FCVT.L.D of -9.223372036854776e+18.
         f64_to_i64(0xc3e0_0000_0000_0000, RNE) => (0x8000_0000_0000_0000, 0);
-        // Fcvt.l.d -9.223372036854778e+18.
+        // FCVT.L.D of -9.223372036854778e+18.
         f64_to_i64(0xc3e0_0000_0000_0001, RNE) => (0x8000_0000_0000_0000, NV);
-        // Fcvt.l.d 4503599627370495.5.
+        // FCVT.L.D of 4503599627370495.5.
         f64_to_i64(0x432f_ffff_ffff_ffff, RNE) => (0x0010_0000_0000_0000, NX);
-        // Fcvt.l.d 4503599627370497.0.
+        // FCVT.L.D of 4503599627370497.0.
         f64_to_i64(0x4330_0000_0000_0001, RNE) => (0x0010_0000_0000_0001, 0);
-        // Fcvt.l.d -4503599627370495.5.
+        // FCVT.L.D of -4503599627370495.5.
         f64_to_i64(0xc32f_ffff_ffff_ffff, RNE) => (0xfff0_0000_0000_0000, NX);
-        // Fcvt.l.d 9007199254740994.0.
+        // FCVT.L.D of 9007199254740994.0.
         f64_to_i64(0x4340_0000_0000_0001, RNE) => (0x0020_0000_0000_0002, 0);
-        // Fcvt.l.d 1e-300.
+        // FCVT.L.D of 1e-300.
         f64_to_i64(0x01a5_6e1f_c2f8_f359, RNE) => (0, NX);
-        // Fcvt.lu.d 1.844674407370955e+19.
+        // FCVT.LU.D of 1.844674407370955e+19.
         f64_to_u64(0x43ef_ffff_ffff_ffff, RNE) => (-2048i64 as u64, 0);
-        // Fcvt.lu.d 1.8446744073709552e+19.
+        // FCVT.LU.D of 1.8446744073709552e+19.
         f64_to_u64(0x43f0_0000_0000_0000, RNE) => (u64::MAX, NV);
-        // Fcvt.lu.d -0.0.
+        // FCVT.LU.D of -0.0.
         f64_to_u64(0x8000_0000_0000_0000, RNE) => (0, 0);
-        // Fcvt.lu.d -0.4.
+        // FCVT.LU.D of -0.4.
         f64_to_u64(0xbfd9_9999_9999_999a, RNE) => (0, NX);
-        // Fcvt.lu.d -1.0.
+        // FCVT.LU.D of -1.0.
         f64_to_u64(0xbff0_0000_0000_0000, RNE) => (0, NV);
-        // Fcvt.lu.d 9.223372036854776e+18.
+        // FCVT.LU.D of 9.223372036854776e+18.
         f64_to_u64(0x43e0_0000_0000_0000, RNE) => (0x8000_0000_0000_0000, 0);
-        // Fcvt.lu.d 123.5.
+        // FCVT.LU.D of 123.5.
         f64_to_u64(0x405e_e000_0000_0000, RNE) => (0x7c, NX);
-        // Fcvt.w.s 2.5.
+        // FCVT.W.S of 2.5.
         f32_to_i32(0x4020_0000, RNE) => (2, NX);
-        // Fcvt.w.s -2.5.
+        // FCVT.W.S of -2.5.
         f32_to_i32(0xc020_0000, RNE) => (-2i64 as u64, NX);
-        // Fcvt.w.s 2147483520.0.
+        // FCVT.W.S of 2147483520.0.
         f32_to_i32(0x4eff_ffff, RNE) => (0x7fff_ff80, 0);
-        // Fcvt.w.s 2147483648.0.
+        // FCVT.W.S of 2147483648.0.
         f32_to_i32(0x4f00_0000, RNE) => (0x7fff_ffff, NV);
-        // Fcvt.w.s -2147483648.0.
+        // FCVT.W.S of -2147483648.0.
         f32_to_i32(0xcf00_0000, RNE) => (-2147483648i64 as u64, 0);
-        // Fcvt.w.s 0.5.
+        // FCVT.W.S of 0.5.
         f32_to_i32(0x3f00_0000, RNE) => (0, NX);
-        // Fcvt.w.s 8388607.5.
+        // FCVT.W.S of 8388607.5.
         f32_to_i32(0x4aff_ffff, RNE) => (0x80_0000, NX);
-        // Fcvt.w.s 16777216.0.
+        // FCVT.W.S of 16777216.0.
         f32_to_i32(0x4b80_0000, RNE) => (0x100_0000, 0);
-        // Fcvt.wu.s -0.5.
+        // FCVT.WU.S of -0.5.
         f32_to_u32(0xbf00_0000, RNE) => (0, NX);
-        // Fcvt.wu.s -1.0.
+        // FCVT.WU.S of -1.0.
         f32_to_u32(0xbf80_0000, RNE) => (0, NV);
-        // Fcvt.wu.s 4294967040.0.
+        // FCVT.WU.S of 4294967040.0.
         f32_to_u32(0x4f7f_ffff, RNE) => (-256i64 as u64, 0);
-        // Fcvt.wu.s 4294967296.0.
+        // FCVT.WU.S of 4294967296.0.
         f32_to_u32(0x4f80_0000, RNE) => (u64::MAX, NV);
-        // Fcvt.wu.s 3.5.
+        // FCVT.WU.S of 3.5.
         f32_to_u32(0x4060_0000, RNE) => (4, NX);
-        // Fcvt.l.s 9.223371487098962e+18.
+        // FCVT.L.S of 9.223371487098962e+18.
         f32_to_i64(0x5eff_ffff, RNE) => (0x7fff_ff80_0000_0000, 0);
-        // Fcvt.l.s 9.223372036854776e+18.
+        // FCVT.L.S of 9.223372036854776e+18.
         f32_to_i64(0x5f00_0000, RNE) => (0x7fff_ffff_ffff_ffff, NV);
-        // Fcvt.l.s -9.223372036854776e+18.
+        // FCVT.L.S of -9.223372036854776e+18.
         f32_to_i64(0xdf00_0000, RNE) => (0x8000_0000_0000_0000, 0);
-        // Fcvt.l.s -1.5.
+        // FCVT.L.S of -1.5.
         f32_to_i64(0xbfc0_0000, RNE) => (-2i64 as u64, NX);
-        // Fcvt.lu.s 1.8446742974197924e+19.
+        // FCVT.LU.S of 1.8446742974197924e+19.
         f32_to_u64(0x5f7f_ffff, RNE) => (0xffff_ff00_0000_0000, 0);
-        // Fcvt.lu.s 1.8446744073709552e+19.
+        // FCVT.LU.S of 1.8446744073709552e+19.
         f32_to_u64(0x5f80_0000, RNE) => (u64::MAX, NV);
-        // Fcvt.lu.s -0.25.
+        // FCVT.LU.S of -0.25.
         f32_to_u64(0xbe80_0000, RNE) => (0, NX);
-        // Fcvt.lu.s 7.5.
+        // FCVT.LU.S of 7.5.
         f32_to_u64(0x40f0_0000, RNE) => (8, NX);
-        // Fcvt.w.d 2147483647.0.
+        // FCVT.W.D of 2147483647.0.
         f64_to_i32(0x41df_ffff_ffc0_0000, RTZ) => (0x7fff_ffff, 0);
-        // Fcvt.w.d 2147483647.5.
+        // FCVT.W.D of 2147483647.5.
         f64_to_i32(0x41df_ffff_ffe0_0000, RTZ) => (0x7fff_ffff, NX);
-        // Fcvt.w.d -2147483648.0.
+        // FCVT.W.D of -2147483648.0.
         f64_to_i32(0xc1e0_0000_0000_0000, RTZ) => (-2147483648i64 as u64, 0);
-        // Fcvt.w.d -2147483648.5.
+        // FCVT.W.D of -2147483648.5.
         f64_to_i32(0xc1e0_0000_0010_0000, RTZ) => (-2147483648i64 as u64, NX);
-        // Fcvt.w.d -2147483648.75.
+        // FCVT.W.D of -2147483648.75.
         f64_to_i32(0xc1e0_0000_0018_0000, RTZ) => (-2147483648i64 as u64, NX);
-        // Fcvt.w.d 2.5.
+        // FCVT.W.D of 2.5.
         f64_to_i32(0x4004_0000_0000_0000, RTZ) => (2, NX);
-        // Fcvt.w.d 3.5.
+        // FCVT.W.D of 3.5.
         f64_to_i32(0x400c_0000_0000_0000, RTZ) => (3, NX);
-        // Fcvt.w.d -2.5.
+        // FCVT.W.D of -2.5.
         f64_to_i32(0xc004_0000_0000_0000, RTZ) => (-2i64 as u64, NX);
-        // Fcvt.w.d 0.5.
+        // FCVT.W.D of 0.5.
         f64_to_i32(0x3fe0_0000_0000_0000, RTZ) => (0, NX);
-        // Fcvt.w.d -0.5.
+        // FCVT.W.D of -0.5.
         f64_to_i32(0xbfe0_0000_0000_0000, RTZ) => (0, NX);
-        // Fcvt.w.d 1.5.
+        // FCVT.W.D of 1.5.
         f64_to_i32(0x3ff8_0000_0000_0000, RTZ) => (1, NX);
-        // Fcvt.w.d -0.75.
+        // FCVT.W.D of -0.75.
         f64_to_i32(0xbfe8_0000_0000_0000, RTZ) => (0, NX);
-        // Fcvt.wu.d -0.0.
+        // FCVT.WU.D of -0.0.
         f64_to_u32(0x8000_0000_0000_0000, RTZ) => (0, 0);
-        // Fcvt.wu.d -0.5.
+        // FCVT.WU.D of -0.5.
         f64_to_u32(0xbfe0_0000_0000_0000, RTZ) => (0, NX);
-        // Fcvt.wu.d -0.75.
+        // FCVT.WU.D of -0.75.
         f64_to_u32(0xbfe8_0000_0000_0000, RTZ) => (0, NX);
-        // Fcvt.wu.d 0.75.
+        // FCVT.WU.D of 0.75.
         f64_to_u32(0x3fe8_0000_0000_0000, RTZ) => (0, NX);
-        // Fcvt.wu.d 4294967295.0.
+        // FCVT.WU.D of 4294967295.0.
         f64_to_u32(0x41ef_ffff_ffe0_0000, RTZ) => (u64::MAX, 0);
-        // Fcvt.wu.d 4294967295.5.
+        // FCVT.WU.D of 4294967295.5.
         f64_to_u32(0x41ef_ffff_fff0_0000, RTZ) => (u64::MAX, NX);
-        // Fcvt.wu.d 4294967296.0.
+        // FCVT.WU.D of 4294967296.0.
         f64_to_u32(0x41f0_0000_0000_0000, RTZ) => (u64::MAX, NV);
-        // Fcvt.wu.d 2147483648.5.
+        // FCVT.WU.D of 2147483648.5.
         f64_to_u32(0x41e0_0000_0010_0000, RTZ) => (-2147483648i64 as u64, NX);
-        // Fcvt.l.d 9.223372036854775e+18.
+        // FCVT.L.D of 9.223372036854775e+18.
         f64_to_i64(0x43df_ffff_ffff_ffff, RTZ) => (0x7fff_ffff_ffff_fc00, 0);
-        // Fcvt.l.d 9.223372036854776e+18.
+        // FCVT.L.D of 9.223372036854776e+18.
         f64_to_i64(0x43e0_0000_0000_0000, RTZ) => (0x7fff_ffff_ffff_ffff, NV);
-        // Fcvt.l.d -9.223372036854776e+18.
+        // FCVT.L.D of -9.223372036854776e+18.
         f64_to_i64(0xc3e0_0000_0000_0000, RTZ) => (0x8000_0000_0000_0000, 0);
-        // Fcvt.l.d -9.223372036854778e+18.
+        // FCVT.L.D of -9.223372036854778e+18.
         f64_to_i64(0xc3e0_0000_0000_0001, RTZ) => (0x8000_0000_0000_0000, NV);
-        // Fcvt.l.d 4503599627370495.5.
+        // FCVT.L.D of 4503599627370495.5.
         f64_to_i64(0x432f_ffff_ffff_ffff, RTZ) => (0x000f_ffff_ffff_ffff, NX);
-        // Fcvt.l.d 4503599627370497.0.
+        // FCVT.L.D of 4503599627370497.0.
         f64_to_i64(0x4330_0000_0000_0001, RTZ) => (0x0010_0000_0000_0001, 0);
-        // Fcvt.l.d -4503599627370495.5.
+        // FCVT.L.D of -4503599627370495.5.
         f64_to_i64(0xc32f_ffff_ffff_ffff, RTZ) => (0xfff0_0000_0000_0001, NX);
-        // Fcvt.l.d 9007199254740994.0.
+        // FCVT.L.D of 9007199254740994.0.
         f64_to_i64(0x4340_0000_0000_0001, RTZ) => (0x0020_0000_0000_0002, 0);
-        // Fcvt.l.d 1e-300.
+        // FCVT.L.D of 1e-300.
         f64_to_i64(0x01a5_6e1f_c2f8_f359, RTZ) => (0, NX);
-        // Fcvt.lu.d 1.844674407370955e+19.
+        // FCVT.LU.D of 1.844674407370955e+19.
         f64_to_u64(0x43ef_ffff_ffff_ffff, RTZ) => (-2048i64 as u64, 0);
-        // Fcvt.lu.d 1.8446744073709552e+19.
+        // FCVT.LU.D of 1.8446744073709552e+19.
         f64_to_u64(0x43f0_0000_0000_0000, RTZ) => (u64::MAX, NV);
-        // Fcvt.lu.d -0.0.
+        // FCVT.LU.D of -0.0.
         f64_to_u64(0x8000_0000_0000_0000, RTZ) => (0, 0);
-        // Fcvt.lu.d -0.4.
+        // FCVT.LU.D of -0.4.
         f64_to_u64(0xbfd9_9999_9999_999a, RTZ) => (0, NX);
-        // Fcvt.lu.d -1.0.
+        // FCVT.LU.D of -1.0.
         f64_to_u64(0xbff0_0000_0000_0000, RTZ) => (0, NV);
-        // Fcvt.lu.d 9.223372036854776e+18.
+        // FCVT.LU.D of 9.223372036854776e+18.
         f64_to_u64(0x43e0_0000_0000_0000, RTZ) => (0x8000_0000_0000_0000, 0);
-        // Fcvt.lu.d 123.5.
+        // FCVT.LU.D of 123.5.
         f64_to_u64(0x405e_e000_0000_0000, RTZ) => (0x7b, NX);
-        // Fcvt.w.s 2.5.
+        // FCVT.W.S of 2.5.
         f32_to_i32(0x4020_0000, RTZ) => (2, NX);
-        // Fcvt.w.s -2.5.
+        // FCVT.W.S of -2.5.
         f32_to_i32(0xc020_0000, RTZ) => (-2i64 as u64, NX);
-        // Fcvt.w.s 2147483520.0.
+        // FCVT.W.S of 2147483520.0.
         f32_to_i32(0x4eff_ffff, RTZ) => (0x7fff_ff80, 0);
-        // Fcvt.w.s 2147483648.0.
+        // FCVT.W.S of 2147483648.0.
         f32_to_i32(0x4f00_0000, RTZ) => (0x7fff_ffff, NV);
-        // Fcvt.w.s -2147483648.0.
+        // FCVT.W.S of -2147483648.0.
         f32_to_i32(0xcf00_0000, RTZ) => (-2147483648i64 as u64, 0);
-        // Fcvt.w.s 0.5.
+        // FCVT.W.S of 0.5.
         f32_to_i32(0x3f00_0000, RTZ) => (0, NX);
-        // Fcvt.w.s 8388607.5.
+        // FCVT.W.S of 8388607.5.
         f32_to_i32(0x4aff_ffff, RTZ) => (0x7f_ffff, NX);
-        // Fcvt.w.s 16777216.0.
+        // FCVT.W.S of 16777216.0.
         f32_to_i32(0x4b80_0000, RTZ) => (0x100_0000, 0);
-        // Fcvt.wu.s -0.5.
+        // FCVT.WU.S of -0.5.
         f32_to_u32(0xbf00_0000, RTZ) => (0, NX);
-        // Fcvt.wu.s -1.0.
+        // FCVT.WU.S of -1.0.
         f32_to_u32(0xbf80_0000, RTZ) => (0, NV);
-        // Fcvt.wu.s 4294967040.0.
+        // FCVT.WU.S of 4294967040.0.
         f32_to_u32(0x4f7f_ffff, RTZ) => (-256i64 as u64, 0);
-        // Fcvt.wu.s 4294967296.0.
+        // FCVT.WU.S of 4294967296.0.
         f32_to_u32(0x4f80_0000, RTZ) => (u64::MAX, NV);
-        // Fcvt.wu.s 3.5.
+        // FCVT.WU.S of 3.5.
         f32_to_u32(0x4060_0000, RTZ) => (3, NX);
-        // Fcvt.l.s 9.223371487098962e+18.
+        // FCVT.L.S of 9.223371487098962e+18.
         f32_to_i64(0x5eff_ffff, RTZ) => (0x7fff_ff80_0000_0000, 0);
-        // Fcvt.l.s 9.223372036854776e+18.
+        // FCVT.L.S of 9.223372036854776e+18.
         f32_to_i64(0x5f00_0000, RTZ) => (0x7fff_ffff_ffff_ffff, NV);
-        // Fcvt.l.s -9.223372036854776e+18.
+        // FCVT.L.S of -9.223372036854776e+18.
         f32_to_i64(0xdf00_0000, RTZ) => (0x8000_0000_0000_0000, 0);
-        // Fcvt.l.s -1.5.
+        // FCVT.L.S of -1.5.
         f32_to_i64(0xbfc0_0000, RTZ) => (u64::MAX, NX);
-        // Fcvt.lu.s 1.8446742974197924e+19.
+        // FCVT.LU.S of 1.8446742974197924e+19.
         f32_to_u64(0x5f7f_ffff, RTZ) => (0xffff_ff00_0000_0000, 0);
-        // Fcvt.lu.s 1.8446744073709552e+19.
+        // FCVT.LU.S of 1.8446744073709552e+19.
         f32_to_u64(0x5f80_0000, RTZ) => (u64::MAX, NV);
-        // Fcvt.lu.s -0.25.
+        // FCVT.LU.S of -0.25.
         f32_to_u64(0xbe80_0000, RTZ) => (0, NX);
-        // Fcvt.lu.s 7.5.
+        // FCVT.LU.S of 7.5.
         f32_to_u64(0x40f0_0000, RTZ) => (7, NX);
         // RDN: SoftFloat path.
         f64_to_i32(0x4004_0000_0000_0000, RDN) => (2, NX);
@@ -253,79 +253,79 @@ fn fast_float_to_int() {
 #[test]
 fn fast_int_to_float() {
     expect! {
-        // Fcvt.s.w 0x1000000.
+        // FCVT.S.W of 0x1000000.
         i32_to_f32(0x100_0000, RNE) => (0x4b80_0000, 0);
-        // Fcvt.s.w 0x1000001.
+        // FCVT.S.W of 0x1000001.
         i32_to_f32(0x100_0001, RNE) => (0x4b80_0000, NX);
-        // Fcvt.s.w 0x1000002.
+        // FCVT.S.W of 0x1000002.
         i32_to_f32(0x100_0002, RNE) => (0x4b80_0001, 0);
-        // Fcvt.s.w 0x7fffff80.
+        // FCVT.S.W of 0x7fffff80.
         i32_to_f32(0x7fff_ff80, RNE) => (0x4eff_ffff, 0);
-        // Fcvt.s.w 0xfffffffffeffffff.
+        // FCVT.S.W of 0xfffffffffeffffff.
         i32_to_f32(0xffff_ffff_feff_ffff, RNE) => (0xcb80_0000, NX);
-        // Fcvt.s.w 0xffffffffff000000.
+        // FCVT.S.W of 0xffffffffff000000.
         i32_to_f32(0xffff_ffff_ff00_0000, RNE) => (0xcb80_0000, 0);
-        // Fcvt.s.w 0x0.
+        // FCVT.S.W of 0x0.
         i32_to_f32(0, RNE) => (0, 0);
-        // Fcvt.s.w 0xffffffff80000000.
+        // FCVT.S.W of 0xffffffff80000000.
         i32_to_f32(0xffff_ffff_8000_0000, RNE) => (0xcf00_0000, 0);
-        // Fcvt.s.wu 0xffffffff.
+        // FCVT.S.WU of 0xffffffff.
         u32_to_f32(0xffff_ffff, RNE) => (0x4f80_0000, NX);
-        // Fcvt.s.wu 0xff000000.
+        // FCVT.S.WU of 0xff000000.
         u32_to_f32(0xff00_0000, RNE) => (0x4f7f_0000, 0);
-        // Fcvt.s.wu 0x1000001.
+        // FCVT.S.WU of 0x1000001.
         u32_to_f32(0x100_0001, RNE) => (0x4b80_0000, NX);
-        // Fcvt.d.l 0x20000000000000.
+        // FCVT.D.L of 0x20000000000000.
         i64_to_f64(0x0020_0000_0000_0000, RNE) => (0x4340_0000_0000_0000, 0);
-        // Fcvt.s.l 0x20000000000000.
+        // FCVT.S.L of 0x20000000000000.
         i64_to_f32(0x0020_0000_0000_0000, RNE) => (0x5a00_0000, 0);
-        // Fcvt.d.l 0x20000000000001.
+        // FCVT.D.L of 0x20000000000001.
         i64_to_f64(0x0020_0000_0000_0001, RNE) => (0x4340_0000_0000_0000, NX);
-        // Fcvt.s.l 0x20000000000001.
+        // FCVT.S.L of 0x20000000000001.
         i64_to_f32(0x0020_0000_0000_0001, RNE) => (0x5a00_0000, NX);
-        // Fcvt.d.l 0x20000000000002.
+        // FCVT.D.L of 0x20000000000002.
         i64_to_f64(0x0020_0000_0000_0002, RNE) => (0x4340_0000_0000_0001, 0);
-        // Fcvt.s.l 0x20000000000002.
+        // FCVT.S.L of 0x20000000000002.
         i64_to_f32(0x0020_0000_0000_0002, RNE) => (0x5a00_0000, NX);
-        // Fcvt.d.l 0x8000000000000000.
+        // FCVT.D.L of 0x8000000000000000.
         i64_to_f64(0x8000_0000_0000_0000, RNE) => (0xc3e0_0000_0000_0000, 0);
-        // Fcvt.s.l 0x8000000000000000.
+        // FCVT.S.L of 0x8000000000000000.
         i64_to_f32(0x8000_0000_0000_0000, RNE) => (0xdf00_0000, 0);
-        // Fcvt.d.l 0xffdfffffffffffff.
+        // FCVT.D.L of 0xffdfffffffffffff.
         i64_to_f64(0xffdf_ffff_ffff_ffff, RNE) => (0xc340_0000_0000_0000, NX);
-        // Fcvt.s.l 0xffdfffffffffffff.
+        // FCVT.S.L of 0xffdfffffffffffff.
         i64_to_f32(0xffdf_ffff_ffff_ffff, RNE) => (0xda00_0000, NX);
-        // Fcvt.d.l 0xffffffffffffffff.
+        // FCVT.D.L of 0xffffffffffffffff.
         i64_to_f64(0xffff_ffff_ffff_ffff, RNE) => (0xbff0_0000_0000_0000, 0);
-        // Fcvt.s.l 0xffffffffffffffff.
+        // FCVT.S.L of 0xffffffffffffffff.
         i64_to_f32(0xffff_ffff_ffff_ffff, RNE) => (0xbf80_0000, 0);
-        // Fcvt.d.l 0x4000000000000400.
+        // FCVT.D.L of 0x4000000000000400.
         i64_to_f64(0x4000_0000_0000_0400, RNE) => (0x43d0_0000_0000_0001, 0);
-        // Fcvt.s.l 0x4000000000000400.
+        // FCVT.S.L of 0x4000000000000400.
         i64_to_f32(0x4000_0000_0000_0400, RNE) => (0x5e80_0000, NX);
-        // Fcvt.d.lu 0xffffffffffffffff.
+        // FCVT.D.LU of 0xffffffffffffffff.
         u64_to_f64(0xffff_ffff_ffff_ffff, RNE) => (0x43f0_0000_0000_0000, NX);
-        // Fcvt.s.lu 0xffffffffffffffff.
+        // FCVT.S.LU of 0xffffffffffffffff.
         u64_to_f32(0xffff_ffff_ffff_ffff, RNE) => (0x5f80_0000, NX);
-        // Fcvt.d.lu 0x8000000000000000.
+        // FCVT.D.LU of 0x8000000000000000.
         u64_to_f64(0x8000_0000_0000_0000, RNE) => (0x43e0_0000_0000_0000, 0);
-        // Fcvt.s.lu 0x8000000000000000.
+        // FCVT.S.LU of 0x8000000000000000.
         u64_to_f32(0x8000_0000_0000_0000, RNE) => (0x5f00_0000, 0);
-        // Fcvt.d.lu 0x20000000000001.
+        // FCVT.D.LU of 0x20000000000001.
         u64_to_f64(0x0020_0000_0000_0001, RNE) => (0x4340_0000_0000_0000, NX);
-        // Fcvt.s.lu 0x20000000000001.
+        // FCVT.S.LU of 0x20000000000001.
         u64_to_f32(0x0020_0000_0000_0001, RNE) => (0x5a00_0000, NX);
-        // Fcvt.d.lu 0xffffff0000000000.
+        // FCVT.D.LU of 0xffffff0000000000.
         u64_to_f64(0xffff_ff00_0000_0000, RNE) => (0x43ef_ffff_e000_0000, 0);
-        // Fcvt.s.lu 0xffffff0000000000.
+        // FCVT.S.LU of 0xffffff0000000000.
         u64_to_f32(0xffff_ff00_0000_0000, RNE) => (0x5f7f_ffff, 0);
         // RTZ, inexact.
         i64_to_f32(0x100_0001, RTZ) => (0x4b80_0000, NX);
         // RDN, inexact.
         i64_to_f64(0x0020_0000_0000_0001, RDN) => (0x4340_0000_0000_0000, NX);
-        // Fcvt.d.w: exact.
+        // FCVT.D.W: exact.
         i32_to_f64(0xffff_ffff_8000_0000, RUP) => (0xc1e0_0000_0000_0000, 0);
-        // Fcvt.d.wu: exact.
+        // FCVT.D.WU: exact.
         u32_to_f64(0xffff_ffff, RMM) => (0x41ef_ffff_ffe0_0000, 0);
     }
 }
