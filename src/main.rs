@@ -6,6 +6,7 @@ mod board;
 mod cli;
 mod cli_debug;
 mod console;
+mod gdb;
 mod htif;
 mod loader;
 mod machine;
@@ -31,6 +32,8 @@ const EXIT_HOST_ERROR: u8 = 3;
 const EXIT_GUEST_CRASH: u8 = 4;
 /// Exit code when `--timeout` expires (as coreutils' `timeout`).
 const EXIT_TIMEOUT: u8 = 124;
+/// Exit code when gdb kills the guest (as a process killed by SIGKILL).
+const EXIT_KILLED: u8 = 137;
 
 /// Everything that can stop heron itself (not the guest).
 #[derive(Debug, Error)]
@@ -41,6 +44,8 @@ enum HeronError {
     Console(ConsoleError),
     #[error("--timeout must be a positive number of seconds")]
     BadTimeout,
+    #[error(transparent)]
+    Gdb(#[from] gdb::GdbError),
     #[error("cannot write {path}: {source}")]
     Output {
         path: PathBuf,
@@ -53,9 +58,10 @@ impl HeronError {
         match self {
             HeronError::Board(e) if e.is_bad_input() => EXIT_BAD_INPUT,
             HeronError::BadTimeout => EXIT_BAD_INPUT,
-            HeronError::Board(_) | HeronError::Console(_) | HeronError::Output { .. } => {
-                EXIT_HOST_ERROR
-            }
+            HeronError::Board(_)
+            | HeronError::Console(_)
+            | HeronError::Output { .. }
+            | HeronError::Gdb(_) => EXIT_HOST_ERROR,
         }
     }
 }
@@ -79,16 +85,26 @@ fn run(args: RunArgs) -> Result<u8, HeronError> {
     let started = Instant::now();
     let deadline = timeout.map(|t| started + t);
     let mut total_insns = 0;
+    let mut gdb = match args.debug.gdb_addr() {
+        Some(addr) => Some(gdb::GdbServer::bind(addr, args.debug.gdb_wait)?),
+        None => None,
+    };
     // A guest reset builds the board again; everything else ends the run.
     loop {
         let mut board = board::build(&config)?;
         let m = &mut board.machine;
-        if let Some(path) = &args.trace {
-            let file = std::fs::File::create(path).map_err(|source| HeronError::Output {
-                path: path.clone(),
-                source,
-            })?;
-            m.hart.set_tracer(Box::new(file));
+        let log_events = args.debug.log_events();
+        if args.trace.is_some() || log_events.any() {
+            let out: Option<Box<dyn std::io::Write + Send>> = match &args.trace {
+                Some(path) => Some(Box::new(std::fs::File::create(path).map_err(|source| {
+                    HeronError::Output {
+                        path: path.clone(),
+                        source,
+                    }
+                })?)),
+                None => None,
+            };
+            m.hart.set_trace(out, args.debug.trace_config());
         }
         // Bare-metal programs talking HTIF get no terminal raw mode.
         let console = match board.uart.take() {
@@ -99,7 +115,23 @@ fn run(args: RunArgs) -> Result<u8, HeronError> {
             m.set_quit_flag(c.quit_flag());
         }
         let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
-        let outcome = m.run(left);
+        let outcome = match gdb.as_mut() {
+            Some(server) => match server.run(m, deadline)? {
+                gdb::GdbOutcome::Guest(outcome) => outcome,
+                gdb::GdbOutcome::Killed => {
+                    drop(console);
+                    if let Some(path) = &args.trace {
+                        m.hart.flush_trace().map_err(|source| HeronError::Output {
+                            path: path.clone(),
+                            source,
+                        })?;
+                    }
+                    log::info!("killed by gdb");
+                    return Ok(EXIT_KILLED);
+                }
+            },
+            None => m.run(left),
+        };
         drop(console);
         total_insns += m.instret();
         if let Some(path) = &args.trace {
@@ -161,7 +193,6 @@ fn write_signature(m: &Machine, path: &PathBuf, begin: u64, end: u64) -> Result<
 }
 
 fn main() -> ExitCode {
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn")).init();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -169,6 +200,14 @@ fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { EXIT_BAD_INPUT } else { 0 });
         }
     };
+    let mut logger =
+        env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn"));
+    // `--log` classes are info-level events under their own targets.
+    let Command::Run(args) = &cli.command;
+    for target in args.debug.log_targets() {
+        logger.filter_module(target, log::LevelFilter::Info);
+    }
+    logger.init();
     let result = match cli.command {
         Command::Run(args) => run(args),
     };

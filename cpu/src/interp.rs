@@ -172,7 +172,13 @@ impl Hart {
     pub fn run(&mut self, bus: &mut Bus, budget: u64) -> RunExit {
         let start = self.instret;
         let end = start.wrapping_add(budget);
-        let trace = self.tracer.is_some();
+        // With only `--log` events (or a trace past its limit) the tracer
+        // wants no instruction lines: run the fast path.
+        let trace = self
+            .tracer
+            .as_ref()
+            .is_some_and(crate::trace::Tracer::wants_insns);
+        let start_pc = self.pc;
         if let Some(pages) = bus.ram().take_dma_dirty_pages() {
             for page in pages {
                 self.cache.invalidate_page(bus.ram_mut(), page);
@@ -205,8 +211,13 @@ impl Hart {
                 }
                 let pc = self.pc;
                 // A breakpoint stops before its instruction, except at the
-                // very start of a run (resuming from that breakpoint).
-                if self.debug.is_some() && self.instret != start && self.breakpoint_at(pc) {
+                // very start of a run (resuming from that breakpoint); a
+                // trap or interrupt taken first leads elsewhere, to a
+                // breakpoint that counts.
+                if self.debug.is_some()
+                    && (self.instret != start || pc != start_pc)
+                    && self.breakpoint_at(pc)
+                {
                     return RunExit::Breakpoint;
                 }
                 let (ops, n) = match self.cache.jump_lookup(pc, self.fetch_ctx) {
@@ -260,9 +271,11 @@ impl Hart {
             let mut pc = start;
             let base = self.instret;
             for (i, op) in ops.iter().enumerate() {
+                // The privilege the instruction runs in (xRET changes it).
+                let privilege = self.privilege;
                 let result = self.execute(bus, op, pc, base.wrapping_add(i as u64));
                 if TRACE {
-                    self.trace_op(op, pc, &result);
+                    self.trace_op(op, pc, privilege, &result);
                 }
                 match result {
                     Ok(Next::Continue) => pc = pc.wrapping_add(op.len as u64),
@@ -304,12 +317,11 @@ impl Hart {
         }
     }
 
-    fn trace_op(&mut self, op: &Op, pc: u64, result: &Result<Next, Trap>) {
+    fn trace_op(&mut self, op: &Op, pc: u64, privilege: crate::Priv, result: &Result<Next, Trap>) {
         let written = match result {
             Ok(_) if op.rd != 0 && writes_xreg(op.kind) => Some(self.x[op.rd as usize]),
             _ => None,
         };
-        let privilege = self.privilege;
         if let Some(t) = self.tracer.as_mut() {
             t.insn(pc, op, privilege, written);
         }

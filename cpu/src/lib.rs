@@ -8,6 +8,7 @@
 
 pub mod csr;
 pub mod debug;
+pub mod debug_regs;
 pub mod decode;
 pub mod disasm;
 mod exec;
@@ -15,7 +16,7 @@ pub mod fpu;
 pub mod hart;
 pub mod interp;
 mod mem;
-mod trace;
+pub mod trace;
 pub mod trap;
 
 pub use hart::{Hart, Priv};

@@ -78,19 +78,20 @@ impl Hart {
 
     /// Takes exception `t` raised by the instruction at `pc`.
     pub fn take_exception(&mut self, t: Trap, pc: u64) {
-        if let Some(tr) = self.tracer.as_mut() {
-            tr.trap(false, t.cause, t.tval, pc);
-        }
+        let from = self.privilege;
         self.enter_trap(t.cause, false, t.tval, pc);
+        if self.tracer.is_some() {
+            self.trace_trap(false, t.cause, t.tval, pc, from);
+        }
     }
 
     /// Takes interrupt `irq` with `pc` as the return address.
     pub fn take_interrupt(&mut self, irq: u64) {
-        if let Some(tr) = self.tracer.as_mut() {
-            tr.trap(true, irq, 0, self.pc);
-        }
-        let pc = self.pc;
+        let (pc, from) = (self.pc, self.privilege);
         self.enter_trap(irq, true, 0, pc);
+        if self.tracer.is_some() {
+            self.trace_trap(true, irq, 0, pc, from);
+        }
     }
 
     fn enter_trap(&mut self, code: u64, interrupt: bool, tval: u64, epc: u64) {

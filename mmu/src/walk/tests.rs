@@ -139,7 +139,7 @@ fn sv48_and_sv57_levels_and_canonical_addresses() {
     let mut m = Mem::default();
     let l3 = 0x8000_3000;
     m.0.insert(ROOT + 8, ptr(l3));
-    m.0.insert(l3, leaf(0x1_0000_0000 - 0x8000_0000 * 0, PTE_R));
+    m.0.insert(l3, leaf(0x1_0000_0000, PTE_R));
     let va = 1u64 << 48;
     // A 512 GiB terapage must have its low 27 PPN bits clear: 0x1_0000_0000 is not.
     assert_eq!(

@@ -1,0 +1,188 @@
+//! The gdb stub: heron serves the GDB remote serial protocol (gdb manual,
+//! appendix "GDB Remote Serial Protocol") over TCP, with the `gdbstub`
+//! crate, for one hart.
+//!
+//! Lifecycle: [`GdbServer::bind`] listens; [`GdbServer::run`] runs the
+//! machine like [`Machine::run`] and lets gdb attach at any time (attaching
+//! stops the guest wherever it is). With `wait` (`--gdb-wait`, `-S`) the
+//! first run holds the hart at its reset pc until gdb connects. While gdb
+//! is attached it controls execution. When it detaches, or the connection
+//! drops, breakpoints and watchpoints go away and the guest runs on; a new
+//! gdb may attach later. `kill` ends the run ([`GdbOutcome::Killed`]). The
+//! guest's own end (exit, reset, time limit) is reported to gdb
+//! (`Exited`, or `Terminated` with SIGHUP for a reset and SIGALRM for the
+//! time limit) and ends the run as without gdb.
+//!
+//! What gdb sees: the x, f and pc registers, the CSRs heron implements and
+//! the privilege level (`$priv`) through the target description in
+//! [`xml`]; memory through the current translation (physical when paging is
+//! off); breakpoints (`break`, `hbreak`) and watchpoints (`watch`, `rwatch`,
+//! `awatch`) that never patch guest memory; `stepi`, `continue` and Ctrl-C;
+//! and the [`monitor`] commands. Watchpoints trigger before the access, as
+//! gdb expects of RISC-V (it steps over the access itself and then shows
+//! the old and new values).
+
+mod arch;
+mod conn;
+mod monitor;
+mod session;
+mod target;
+mod xml;
+
+use std::io;
+use std::net::{TcpListener, TcpStream};
+use std::time::{Duration, Instant};
+
+use thiserror::Error;
+
+use crate::machine::{Machine, Outcome, SliceEvent};
+use conn::GdbConn;
+use session::SessionEnd;
+
+/// Instructions per slice while no gdb is attached.
+const SLICE: u64 = 20_000;
+/// How often a guest running without gdb looks for a connection.
+const ACCEPT_POLL: Duration = Duration::from_millis(20);
+
+/// Errors of the gdb server itself (a misbehaving gdb only ends its own
+/// session).
+#[derive(Debug, Error)]
+pub enum GdbError {
+    /// The address could not be listened on.
+    #[error("cannot listen for gdb on {addr}: {source}")]
+    Listen {
+        /// The address.
+        addr: String,
+        /// Why.
+        source: io::Error,
+    },
+    /// Accepting a connection failed.
+    #[error("gdb server: {0}")]
+    Accept(#[source] io::Error),
+}
+
+/// How a run under the gdb server ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GdbOutcome {
+    /// As a run without gdb would have.
+    Guest(Outcome),
+    /// gdb killed the guest.
+    Killed,
+}
+
+/// A gdb server listening for connections.
+pub struct GdbServer {
+    listener: TcpListener,
+    /// Hold the hart until gdb connects (only for the first run).
+    wait: bool,
+}
+
+impl GdbServer {
+    /// Listens on `addr` (`HOST:PORT`); with `wait`, the first
+    /// [`GdbServer::run`] holds the hart until gdb connects.
+    pub fn bind(addr: &str, wait: bool) -> Result<Self, GdbError> {
+        let listen_err = |source| GdbError::Listen {
+            addr: addr.to_string(),
+            source,
+        };
+        let listener = TcpListener::bind(addr).map_err(listen_err)?;
+        // Accepting is polled between run slices.
+        listener.set_nonblocking(true).map_err(listen_err)?;
+        match listener.local_addr() {
+            Ok(a) => log::info!("gdb: listening on {a}"),
+            Err(_) => log::info!("gdb: listening on {addr}"),
+        }
+        Ok(GdbServer { listener, wait })
+    }
+
+    fn try_accept(&self) -> Result<Option<TcpStream>, GdbError> {
+        match self.listener.accept() {
+            Ok((stream, peer)) => {
+                log::info!("gdb: connection from {peer}");
+                Ok(Some(stream))
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(None),
+            // The client gave up before we got to it.
+            Err(e) if e.kind() == io::ErrorKind::ConnectionAborted => Ok(None),
+            Err(e) => Err(GdbError::Accept(e)),
+        }
+    }
+
+    /// Waits for a connection until `deadline`.
+    fn accept_until(&self, deadline: Option<Instant>) -> Result<Option<TcpStream>, GdbError> {
+        loop {
+            if let Some(s) = self.try_accept()? {
+                return Ok(Some(s));
+            }
+            if deadline.is_some_and(|d| Instant::now() >= d) {
+                return Ok(None);
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    /// Runs `machine` until its run ends (as [`Machine::run`] with the time
+    /// limit `deadline`) or gdb kills it, serving gdb connections on the way.
+    pub fn run(
+        &mut self,
+        machine: &mut Machine,
+        deadline: Option<Instant>,
+    ) -> Result<GdbOutcome, GdbError> {
+        let mut pending = None;
+        if std::mem::take(&mut self.wait) {
+            log::info!(
+                "gdb: holding the hart at {:#x} until gdb connects",
+                machine.hart.pc
+            );
+            match self.accept_until(deadline)? {
+                Some(s) => pending = Some(s),
+                None => return Ok(GdbOutcome::Guest(Outcome::Timeout)),
+            }
+        }
+        loop {
+            let stream = match pending.take() {
+                Some(s) => Some(s),
+                None => self.try_accept()?,
+            };
+            if let Some(stream) = stream {
+                match GdbConn::new(stream) {
+                    Ok(conn) => match session::serve(conn, machine, deadline) {
+                        SessionEnd::Finished(outcome) => return Ok(GdbOutcome::Guest(outcome)),
+                        SessionEnd::Killed => return Ok(GdbOutcome::Killed),
+                        SessionEnd::Detached => {}
+                    },
+                    Err(e) => log::warn!("gdb: cannot use the connection: {e}"),
+                }
+            }
+            if let Some(outcome) = run_free(machine, deadline) {
+                return Ok(GdbOutcome::Guest(outcome));
+            }
+        }
+    }
+}
+
+/// Runs the machine without a debugger for about [`ACCEPT_POLL`]; `Some`
+/// when its run ended.
+fn run_free(machine: &mut Machine, deadline: Option<Instant>) -> Option<Outcome> {
+    let until = Instant::now() + ACCEPT_POLL;
+    loop {
+        match machine.run_slice(SLICE) {
+            SliceEvent::Exit(code) => return Some(Outcome::Exit(code)),
+            SliceEvent::Reboot => return Some(Outcome::Reboot),
+            SliceEvent::Quit => return Some(Outcome::Quit),
+            SliceEvent::FirmwareTrap(cause, epc, tval) => {
+                return Some(Outcome::FirmwareTrap { cause, epc, tval })
+            }
+            SliceEvent::Wfi => machine.idle(deadline),
+            // Nothing is armed without gdb.
+            SliceEvent::Ran | SliceEvent::Breakpoint | SliceEvent::Watchpoint(_) => {}
+        }
+        let now = Instant::now();
+        if deadline.is_some_and(|d| now >= d) {
+            return Some(Outcome::Timeout);
+        }
+        if now >= until {
+            return None;
+        }
+    }
+}
