@@ -11,10 +11,9 @@
 
 mod common;
 
-use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
+
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
@@ -24,45 +23,9 @@ const GDB: &str = "gdb-multiarch";
 const LIMIT: Duration = Duration::from_secs(60);
 
 /// The target program and its symbols.
-struct Target {
-    elf: PathBuf,
-    syms: HashMap<String, u64>,
-}
-
-fn target() -> &'static Target {
-    static TARGET: OnceLock<Target> = OnceLock::new();
-    TARGET.get_or_init(|| {
-        let elf = common::build_asm(&common::asm_dir().join("gdb").join("target.S"));
-        let syms = symbols(&elf);
-        Target { elf, syms }
-    })
-}
-
-impl Target {
-    fn sym(&self, name: &str) -> u64 {
-        *self
-            .syms
-            .get(name)
-            .unwrap_or_else(|| panic!("no symbol {name}"))
-    }
-}
-
-/// The symbol table, from the cross binutils' nm.
-pub fn symbols(elf: &Path) -> HashMap<String, u64> {
-    let out = Command::new("riscv64-linux-gnu-nm")
-        .arg(elf)
-        .output()
-        .unwrap_or_else(|e| panic!("riscv64-linux-gnu-nm: {e}: {}", common::SETUP_HINT));
-    assert!(out.status.success(), "nm failed");
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|l| {
-            let mut f = l.split_whitespace();
-            let addr = u64::from_str_radix(f.next()?, 16).ok()?;
-            let name = f.nth(1)?;
-            Some((name.to_string(), addr))
-        })
-        .collect()
+fn target() -> &'static common::Program {
+    static PROGRAM: OnceLock<common::Program> = OnceLock::new();
+    PROGRAM.get_or_init(|| common::Program::build("gdb/target.S"))
 }
 
 /// A port nothing listens on right now.

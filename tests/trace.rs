@@ -6,51 +6,11 @@
 
 mod common;
 
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::OnceLock;
 
-/// The program and its symbols.
-struct Program {
-    elf: PathBuf,
-    syms: HashMap<String, u64>,
-}
-
-fn program() -> &'static Program {
-    static PROGRAM: OnceLock<Program> = OnceLock::new();
-    PROGRAM.get_or_init(|| {
-        let elf = common::build_asm(&common::asm_dir().join("trace").join("traps.S"));
-        let syms = symbols(&elf);
-        Program { elf, syms }
-    })
-}
-
-impl Program {
-    fn sym(&self, name: &str) -> u64 {
-        *self
-            .syms
-            .get(name)
-            .unwrap_or_else(|| panic!("no symbol {name}"))
-    }
-}
-
-/// The symbol table, from the cross binutils' nm.
-fn symbols(elf: &Path) -> HashMap<String, u64> {
-    let out = Command::new("riscv64-linux-gnu-nm")
-        .arg(elf)
-        .output()
-        .unwrap_or_else(|e| panic!("riscv64-linux-gnu-nm: {e}: {}", common::SETUP_HINT));
-    assert!(out.status.success(), "nm failed");
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|l| {
-            let mut f = l.split_whitespace();
-            let addr = u64::from_str_radix(f.next()?, 16).ok()?;
-            let name = f.nth(1)?;
-            Some((name.to_string(), addr))
-        })
-        .collect()
+fn program() -> &'static common::Program {
+    static PROGRAM: OnceLock<common::Program> = OnceLock::new();
+    PROGRAM.get_or_init(|| common::Program::build("trace/traps.S"))
 }
 
 /// Runs the program with `args`; returns the trace file's lines (when

@@ -160,3 +160,41 @@ pub fn run_heron_within<S: AsRef<std::ffi::OsStr>>(args: &[S], limit: Duration) 
     };
     (code, stdout, stderr)
 }
+
+/// A guest program built from a `.S` under `tests/asm`, with its symbol
+/// table (from the cross binutils' `nm`).
+pub struct Program {
+    /// The ELF.
+    pub elf: PathBuf,
+    syms: std::collections::HashMap<String, u64>,
+}
+
+impl Program {
+    /// Builds `tests/asm/<rel>`.
+    pub fn build(rel: &str) -> Program {
+        let elf = build_asm(&asm_dir().join(rel));
+        let out = Command::new("riscv64-linux-gnu-nm")
+            .arg(&elf)
+            .output()
+            .unwrap_or_else(|e| panic!("riscv64-linux-gnu-nm: {e}: {SETUP_HINT}"));
+        assert!(out.status.success(), "nm failed on {}", elf.display());
+        let syms = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| {
+                let mut f = l.split_whitespace();
+                let addr = u64::from_str_radix(f.next()?, 16).ok()?;
+                let name = f.nth(1)?;
+                Some((name.to_string(), addr))
+            })
+            .collect();
+        Program { elf, syms }
+    }
+
+    /// The address of symbol `name`.
+    pub fn sym(&self, name: &str) -> u64 {
+        *self
+            .syms
+            .get(name)
+            .unwrap_or_else(|| panic!("no symbol {name}"))
+    }
+}
