@@ -308,7 +308,7 @@ echo heron >"$ROOTFS/etc/hostname"
 echo 'root:x:0:0:root:/root:/bin/sh' >"$ROOTFS/etc/passwd"
 echo 'root:x:0:' >"$ROOTFS/etc/group"
 echo "heron guest root file system ($KERNEL_PKG)" >"$ROOTFS/etc/heron-guest"
-mke2fs -q -t ext4 -L heron-root -E root_owner=0:0 -d "$ROOTFS" -F "$WORK/rootfs.ext4" "$ROOTFS_SIZE"
+mke2fs -q -t ext4 -L heron-root -E root_owner=0:0 -d "$ROOTFS" -F "$WORK/rootfs.ext4" "$ROOTFS_SIZE" >&2
 
 version_of() { dpkg-deb -f "$1" Version; }
 {
