@@ -235,9 +235,9 @@ impl Hart {
                 // to the graveyard, emptied only there).
                 let ops = unsafe { std::slice::from_raw_parts(ops, n) };
                 let end_kind = if trace {
-                    self.exec_block::<true>(bus, ops, end)
+                    self.exec_block::<true>(bus, ops)
                 } else {
-                    self.exec_block::<false>(bus, ops, end)
+                    self.exec_block::<false>(bus, ops)
                 };
                 match end_kind {
                     BlockEnd::Chain => {}
@@ -260,61 +260,52 @@ impl Hart {
     }
 
     /// Executes one block starting at `self.pc`.
+    ///
+    /// (Re-running a block that jumps to its own start in place, without
+    /// the lookup, was tried and measured slower on loop-heavy code: the
+    /// extra loop level costs the whole function registers.)
     #[inline(always)]
-    fn exec_block<const TRACE: bool>(&mut self, bus: &mut Bus, ops: &[Op], end: u64) -> BlockEnd {
-        let start = self.pc;
-        // A block that jumps back to its own start (a tight loop) runs again
-        // right here, without a lookup, while the budget lasts. Under a
-        // debugger every instruction must pass the breakpoint check instead.
-        let self_loop_ok = !TRACE && self.debug.is_none();
-        'again: loop {
-            let mut pc = start;
-            let base = self.instret;
-            for (i, op) in ops.iter().enumerate() {
-                // The privilege the instruction runs in (xRET changes it).
-                let privilege = self.privilege;
-                let result = self.execute(bus, op, pc, base.wrapping_add(i as u64));
-                if TRACE {
-                    self.trace_op(op, pc, privilege, &result);
+    fn exec_block<const TRACE: bool>(&mut self, bus: &mut Bus, ops: &[Op]) -> BlockEnd {
+        let mut pc = self.pc;
+        let base = self.instret;
+        for (i, op) in ops.iter().enumerate() {
+            // The privilege the instruction runs in (xRET changes it).
+            let privilege = self.privilege;
+            let result = self.execute(bus, op, pc, base.wrapping_add(i as u64));
+            if TRACE {
+                self.trace_op(op, pc, privilege, &result);
+            }
+            match result {
+                Ok(Next::Continue) => pc = pc.wrapping_add(op.len as u64),
+                Ok(Next::Jump(target)) => {
+                    self.pc = target;
+                    self.instret += i as u64 + 1;
+                    return BlockEnd::Chain;
                 }
-                match result {
-                    Ok(Next::Continue) => pc = pc.wrapping_add(op.len as u64),
-                    Ok(Next::Jump(target)) => {
-                        self.pc = target;
-                        self.instret += i as u64 + 1;
-                        if target == start
-                            && self_loop_ok
-                            && (end.wrapping_sub(self.instret) as i64) > 0
-                        {
-                            continue 'again;
-                        }
-                        return BlockEnd::Chain;
+                Ok(Next::Resync) => {
+                    self.instret += i as u64 + 1;
+                    return BlockEnd::Sync;
+                }
+                Ok(Next::Wait) => {
+                    self.instret += i as u64 + 1;
+                    return BlockEnd::Wait;
+                }
+                Err(t) => {
+                    self.instret += i as u64;
+                    if t.cause >= CAUSE_WATCH_READ
+                        || (t.cause == cause::ECALL_S && self.firmware_ecalls)
+                    {
+                        self.pc = pc;
+                        return BlockEnd::Host(t);
                     }
-                    Ok(Next::Resync) => {
-                        self.instret += i as u64 + 1;
-                        return BlockEnd::Sync;
-                    }
-                    Ok(Next::Wait) => {
-                        self.instret += i as u64 + 1;
-                        return BlockEnd::Wait;
-                    }
-                    Err(t) => {
-                        self.instret += i as u64;
-                        if t.cause >= CAUSE_WATCH_READ
-                            || (t.cause == cause::ECALL_S && self.firmware_ecalls)
-                        {
-                            self.pc = pc;
-                            return BlockEnd::Host(t);
-                        }
-                        self.take_exception(t, pc);
-                        return BlockEnd::Sync;
-                    }
+                    self.take_exception(t, pc);
+                    return BlockEnd::Sync;
                 }
             }
-            self.pc = pc;
-            self.instret += ops.len() as u64;
-            return BlockEnd::Chain;
         }
+        self.pc = pc;
+        self.instret += ops.len() as u64;
+        BlockEnd::Chain
     }
 
     fn trace_op(&mut self, op: &Op, pc: u64, privilege: crate::Priv, result: &Result<Next, Trap>) {
