@@ -235,7 +235,7 @@ impl Hart {
                 // to the graveyard, emptied only there).
                 let ops = unsafe { std::slice::from_raw_parts(ops, n) };
                 let end_kind = if trace {
-                    self.exec_block::<true>(bus, ops)
+                    self.exec_block_traced(bus, ops)
                 } else {
                     self.exec_block::<false>(bus, ops)
                 };
@@ -257,6 +257,13 @@ impl Hart {
                 }
             }
         }
+    }
+
+    /// The tracing instantiation, kept out of line so that the hot loop's
+    /// code stays small.
+    #[inline(never)]
+    fn exec_block_traced(&mut self, bus: &mut Bus, ops: &[Op]) -> BlockEnd {
+        self.exec_block::<true>(bus, ops)
     }
 
     /// Executes one block starting at `self.pc`.
