@@ -1,0 +1,24 @@
+//! `--signature FILE` dumps the memory between `begin_signature` and
+//! `end_signature` in Spike's format, so heron can stand in for Spike under
+//! riscof.
+
+mod common;
+
+#[test]
+fn signature_region_is_dumped_as_words() {
+    let elf = common::build_asm(&common::asm_dir().join("signature").join("words.S"));
+    let sig = common::out_dir().join("words.sig");
+    let _ = std::fs::remove_file(&sig);
+    let (code, stdout, stderr) = common::run_heron(&[
+        "run",
+        "--kernel",
+        elf.to_str().expect("utf-8 path"),
+        "--signature",
+        sig.to_str().expect("utf-8 path"),
+        "--timeout",
+        "20",
+    ]);
+    assert_eq!(code, 0, "stdout: {stdout}\nstderr: {stderr}");
+    let text = std::fs::read_to_string(&sig).expect("signature file written");
+    assert_eq!(text, "01234567\n89abcdef\ndeadbeef\n55aa55aa\n");
+}
