@@ -98,6 +98,9 @@ pub struct Hart {
     /// Serve S-mode `ecall`s in the host (built-in SBI firmware): they end
     /// [`Hart::run`] with [`crate::RunExit::EnvCall`] instead of trapping to M.
     pub firmware_ecalls: bool,
+    /// The exception the executing instruction raised (valid when it
+    /// returned `Next::Trap`).
+    pub(crate) pending_trap: crate::trap::Trap,
     /// Device interrupt lines into `mip` (MSIP, MTIP, MEIP, SEIP).
     pub(crate) external_irqs: u64,
 }
@@ -131,6 +134,7 @@ impl Hart {
             debug: None,
             firmware_ecalls: false,
             external_irqs: 0,
+            pending_trap: crate::trap::Trap::new(0, 0),
         });
         h.update_contexts();
         h

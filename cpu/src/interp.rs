@@ -283,21 +283,22 @@ impl Hart {
                 self.trace_op(op, pc, privilege, &result);
             }
             match result {
-                Ok(Next::Continue) => pc = pc.wrapping_add(op.len as u64),
-                Ok(Next::Jump(target)) => {
+                Next::Continue => pc = pc.wrapping_add(op.len as u64),
+                Next::Jump(target) => {
                     self.pc = target;
                     self.instret += i as u64 + 1;
                     return BlockEnd::Chain;
                 }
-                Ok(Next::Resync) => {
+                Next::Resync => {
                     self.instret += i as u64 + 1;
                     return BlockEnd::Sync;
                 }
-                Ok(Next::Wait) => {
+                Next::Wait => {
                     self.instret += i as u64 + 1;
                     return BlockEnd::Wait;
                 }
-                Err(t) => {
+                Next::Trap => {
+                    let t = self.pending_trap;
                     self.instret += i as u64;
                     if t.cause >= CAUSE_WATCH_READ
                         || (t.cause == cause::ECALL_S && self.firmware_ecalls)
@@ -315,9 +316,10 @@ impl Hart {
         BlockEnd::Chain
     }
 
-    fn trace_op(&mut self, op: &Op, pc: u64, privilege: crate::Priv, result: &Result<Next, Trap>) {
+    fn trace_op(&mut self, op: &Op, pc: u64, privilege: crate::Priv, result: &Next) {
         let written = match result {
-            Ok(_) if op.rd != 0 && writes_xreg(op.kind) => Some(self.x[op.rd as usize]),
+            Next::Trap => None,
+            _ if op.rd != 0 && writes_xreg(op.kind) => Some(self.x[op.rd as usize]),
             _ => None,
         };
         if let Some(t) = self.tracer.as_mut() {

@@ -24,6 +24,24 @@ pub(crate) enum Next {
     /// State the block loop depends on changed (`pc` already set): end
     /// the block and re-check interrupts.
     Resync,
+    /// The instruction raised the exception in `Hart::pending_trap`.
+    /// (Keeping the trap out of the return value keeps `Next` small enough
+    /// to live in registers on the hot path.)
+    Trap,
+}
+
+/// Unwraps a `Result<_, Trap>` inside [`Hart::execute`]: on an exception,
+/// park it in `pending_trap` and return [`Next::Trap`].
+macro_rules! tri {
+    ($self:ident, $e:expr) => {
+        match $e {
+            Ok(v) => v,
+            Err(t) => {
+                $self.pending_trap = t;
+                return Next::Trap;
+            }
+        }
+    };
 }
 
 #[inline(always)]
@@ -35,13 +53,7 @@ impl Hart {
     /// Executes `op` at `pc`. `retired` is the number of instructions retired
     /// before it (for counter CSRs).
     #[inline(always)]
-    pub(crate) fn execute(
-        &mut self,
-        bus: &mut Bus,
-        op: &Op,
-        pc: u64,
-        retired: u64,
-    ) -> Result<Next, Trap> {
+    pub(crate) fn execute(&mut self, bus: &mut Bus, op: &Op, pc: u64, retired: u64) -> Next {
         use Kind::*;
         let a = self.get_x(op.rs1);
         let b = self.get_x(op.rs2);
@@ -53,26 +65,26 @@ impl Hart {
             Auipc => pc.wrapping_add(imm),
             Jal => {
                 self.set_x(rd, pc.wrapping_add(op.len as u64));
-                return Ok(Next::Jump(pc.wrapping_add(imm)));
+                return Next::Jump(pc.wrapping_add(imm));
             }
             Jalr => {
                 let target = a.wrapping_add(imm) & !1;
                 self.set_x(rd, pc.wrapping_add(op.len as u64));
-                return Ok(Next::Jump(target));
+                return Next::Jump(target);
             }
-            Beq => return Ok(branch(a == b, pc, imm)),
-            Bne => return Ok(branch(a != b, pc, imm)),
-            Blt => return Ok(branch((a as i64) < (b as i64), pc, imm)),
-            Bge => return Ok(branch((a as i64) >= (b as i64), pc, imm)),
-            Bltu => return Ok(branch(a < b, pc, imm)),
-            Bgeu => return Ok(branch(a >= b, pc, imm)),
-            Lb => self.load(bus, a.wrapping_add(imm), 1)? as i8 as u64,
-            Lh => self.load(bus, a.wrapping_add(imm), 2)? as i16 as u64,
-            Lw => self.load(bus, a.wrapping_add(imm), 4)? as i32 as u64,
-            Ld => self.load(bus, a.wrapping_add(imm), 8)?,
-            Lbu => self.load(bus, a.wrapping_add(imm), 1)?,
-            Lhu => self.load(bus, a.wrapping_add(imm), 2)?,
-            Lwu => self.load(bus, a.wrapping_add(imm), 4)?,
+            Beq => return branch(a == b, pc, imm),
+            Bne => return branch(a != b, pc, imm),
+            Blt => return branch((a as i64) < (b as i64), pc, imm),
+            Bge => return branch((a as i64) >= (b as i64), pc, imm),
+            Bltu => return branch(a < b, pc, imm),
+            Bgeu => return branch(a >= b, pc, imm),
+            Lb => tri!(self, self.load(bus, a.wrapping_add(imm), 1)) as i8 as u64,
+            Lh => tri!(self, self.load(bus, a.wrapping_add(imm), 2)) as i16 as u64,
+            Lw => tri!(self, self.load(bus, a.wrapping_add(imm), 4)) as i32 as u64,
+            Ld => tri!(self, self.load(bus, a.wrapping_add(imm), 8)),
+            Lbu => tri!(self, self.load(bus, a.wrapping_add(imm), 1)),
+            Lhu => tri!(self, self.load(bus, a.wrapping_add(imm), 2)),
+            Lwu => tri!(self, self.load(bus, a.wrapping_add(imm), 4)),
             Sb => return self.store_op(bus, a.wrapping_add(imm), 1, b, pc, op),
             Sh => return self.store_op(bus, a.wrapping_add(imm), 2, b, pc, op),
             Sw => return self.store_op(bus, a.wrapping_add(imm), 4, b, pc, op),
@@ -108,7 +120,7 @@ impl Hart {
             // A single in-order hart with no caches: fences order nothing.
             Fence => 0,
             // Stores into pages holding decoded code already invalidated it.
-            FenceI => return Ok(Next::Jump(pc.wrapping_add(op.len as u64))),
+            FenceI => return Next::Jump(pc.wrapping_add(op.len as u64)),
             // M
             Mul => a.wrapping_mul(b),
             Mulh => ((a as i64 as i128 * b as i64 as i128) >> 64) as u64,
@@ -193,38 +205,35 @@ impl Hart {
             // A
             LrW | ScW | LrD | ScD | AmoSwapW | AmoAddW | AmoXorW | AmoAndW | AmoOrW | AmoMinW
             | AmoMaxW | AmoMinuW | AmoMaxuW | AmoSwapD | AmoAddD | AmoXorD | AmoAndD | AmoOrD
-            | AmoMinD | AmoMaxD | AmoMinuD | AmoMaxuD => self.exec_atomic(bus, op, a, b)?,
+            | AmoMinD | AmoMaxD | AmoMinuD | AmoMaxuD => {
+                tri!(self, self.exec_atomic(bus, op, a, b))
+            }
             // System
             Ecall | Ebreak | Mret | Sret | Wfi | SfenceVma | Csrrw | Csrrs | Csrrc | Csrrwi
-            | Csrrsi | Csrrci => return self.exec_system(op, pc, a, retired),
-            Illegal => return Err(Trap::illegal(op.raw)),
+            | Csrrsi | Csrrci => return tri!(self, self.exec_system(op, pc, a, retired)),
+            Illegal => {
+                self.pending_trap = Trap::illegal(op.raw);
+                return Next::Trap;
+            }
             // F and D
             _ => {
-                self.exec_fp(bus, op, a)?;
-                return Ok(Next::Continue);
+                tri!(self, self.exec_fp(bus, op, a));
+                return Next::Continue;
             }
         };
         self.set_x(rd, v);
-        Ok(Next::Continue)
+        Next::Continue
     }
 }
 
 impl Hart {
     #[inline(always)]
-    fn store_op(
-        &mut self,
-        bus: &mut Bus,
-        addr: u64,
-        size: u64,
-        v: u64,
-        pc: u64,
-        op: &Op,
-    ) -> Result<Next, Trap> {
-        if self.store(bus, addr, size, v)? {
+    fn store_op(&mut self, bus: &mut Bus, addr: u64, size: u64, v: u64, pc: u64, op: &Op) -> Next {
+        if tri!(self, self.store(bus, addr, size, v)) {
             self.pc = pc.wrapping_add(op.len as u64);
-            return Ok(Next::Resync);
+            return Next::Resync;
         }
-        Ok(Next::Continue)
+        Next::Continue
     }
 }
 
