@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use goblin::elf::{header, program_header::PT_LOAD, Elf};
+use heron_firmware::elf::{self, ElfError};
 use heron_mmu::GuestRam;
 use thiserror::Error;
 
@@ -77,54 +77,33 @@ pub fn load_elf(path: &Path, ram: &mut GuestRam) -> Result<LoadedElf, LoadError>
         path: path.to_owned(),
         source,
     })?;
-    let elf = Elf::parse(&bytes).map_err(|e| LoadError::NotElf {
-        path: path.to_owned(),
-        reason: e.to_string(),
-    })?;
-    let class = bytes.get(header::EI_CLASS).copied().unwrap_or(0);
-    if !elf.is_64 || elf.header.e_machine != header::EM_RISCV || !elf.little_endian {
-        return Err(LoadError::WrongArch {
+    let (ram_start, ram_end) = (ram.base(), ram.end());
+    let error = |e: ElfError| match e {
+        ElfError::WrongArch { class, machine } => LoadError::WrongArch {
             path: path.to_owned(),
             class,
-            machine: elf.header.e_machine,
-        });
-    }
-    let mut loaded_any = false;
-    let (ram_start, ram_end) = (ram.base(), ram.end());
-    for ph in elf.program_headers.iter().filter(|p| p.p_type == PT_LOAD) {
-        let outside = || LoadError::OutsideRam {
+            machine,
+        },
+        ElfError::OutsideRam { addr, size } => LoadError::OutsideRam {
             path: path.to_owned(),
-            addr: ph.p_paddr,
-            size: ph.p_memsz,
+            addr,
+            size,
             ram_start,
             ram_end,
-        };
-        if ph.p_memsz == 0 {
-            continue;
-        }
-        if ph.p_filesz > ph.p_memsz || !ram.contains(ph.p_paddr, ph.p_memsz) {
-            return Err(outside());
-        }
-        let start = ph.p_offset as usize;
-        let data = start
-            .checked_add(ph.p_filesz as usize)
-            .and_then(|end| bytes.get(start..end))
-            .ok_or_else(|| LoadError::NotElf {
-                path: path.to_owned(),
-                reason: format!("segment at offset {start:#x} runs past the end of the file"),
-            })?;
-        ram.write(ph.p_paddr, data).ok_or_else(outside)?;
-        // The rest of the segment (.bss) is zero.
-        let zeros = vec![0u8; (ph.p_memsz - ph.p_filesz) as usize];
-        ram.write(ph.p_paddr + ph.p_filesz, &zeros)
-            .ok_or_else(outside)?;
-        loaded_any = true;
-    }
-    if !loaded_any {
+        },
+        other => LoadError::NotElf {
+            path: path.to_owned(),
+            reason: other.to_string(),
+        },
+    };
+    let elf = elf::parse_riscv64(&bytes).map_err(error)?;
+    if elf::loadable_segments(&elf).next().is_none() {
         return Err(LoadError::Empty {
             path: path.to_owned(),
         });
     }
+    // Bare metal runs where it was linked: no shift.
+    elf::load_segments(&elf, &bytes, ram, 0).map_err(error)?;
     let symbol = |name: &str| {
         elf.syms
             .iter()

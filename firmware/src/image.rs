@@ -9,9 +9,10 @@
 //! tree, high in RAM so the kernel's early allocations after its image do
 //! not run into it.
 
-use goblin::elf::{header, program_header::PT_LOAD, Elf};
 use heron_mmu::{GuestRam, PAGE_SIZE};
 use thiserror::Error;
+
+use crate::elf;
 
 #[cfg(test)]
 mod tests;
@@ -146,7 +147,9 @@ pub fn load_kernel(bytes: &[u8], ram: &mut GuestRam) -> Result<KernelInfo, Image
     }
     ram.write(start, bytes)
         .ok_or_else(|| too_big("kernel Image", start, size, ram))?;
-    zero(ram, start + bytes.len() as u64, size - bytes.len() as u64)?;
+    let bss = start + bytes.len() as u64;
+    elf::zero_fill(ram, bss, size - bytes.len() as u64)
+        .ok_or_else(|| too_big("kernel .bss", bss, size, ram))?;
     log::info!("kernel Image at {start:#x}..{:#x}", start + size);
     Ok(KernelInfo {
         entry: start,
@@ -157,32 +160,16 @@ pub fn load_kernel(bytes: &[u8], ram: &mut GuestRam) -> Result<KernelInfo, Image
 
 /// Zeroes `[addr, addr + len)` in RAM (a loaded image's `.bss`), in pieces
 /// so a huge `.bss` needs no huge host buffer.
-fn zero(ram: &mut GuestRam, addr: u64, len: u64) -> Result<(), ImageError> {
-    const CHUNK: u64 = 64 * 1024;
-    let zeros = [0u8; CHUNK as usize];
-    let mut done = 0;
-    while done < len {
-        let n = (len - done).min(CHUNK);
-        ram.write(addr + done, &zeros[..n as usize])
-            .ok_or_else(|| too_big("kernel .bss", addr, len, ram))?;
-        done += n;
-    }
-    Ok(())
-}
-
-/// Loads an ELF kernel (see [`load_kernel`]).
+/// Loads an ELF kernel (see [`load_kernel`]): in place when its segments
+/// lie in RAM, else moved as a whole to RAM base + [`DEFAULT_TEXT_OFFSET`]
+/// (a `vmlinux` linked at its virtual address, as QEMU's
+/// `translate_kernel_address` does).
 fn load_elf(bytes: &[u8], ram: &mut GuestRam) -> Result<KernelInfo, ImageError> {
-    let elf = Elf::parse(bytes).map_err(|e| ImageError::BadElf(e.to_string()))?;
-    if !elf.is_64 || !elf.little_endian || elf.header.e_machine != header::EM_RISCV {
-        return Err(ImageError::WrongArch {
-            machine: elf.header.e_machine,
-        });
-    }
-    let segments: Vec<_> = elf
-        .program_headers
-        .iter()
-        .filter(|p| p.p_type == PT_LOAD && p.p_memsz > 0)
-        .collect();
+    let elf = elf::parse_riscv64(bytes).map_err(|e| match e {
+        elf::ElfError::WrongArch { machine, .. } => ImageError::WrongArch { machine },
+        other => ImageError::BadElf(other.to_string()),
+    })?;
+    let segments: Vec<_> = elf::loadable_segments(&elf).collect();
     let (Some(low), Some(high)) = (
         segments.iter().map(|p| p.p_paddr).min(),
         segments
@@ -204,28 +191,10 @@ fn load_elf(bytes: &[u8], ram: &mut GuestRam) -> Result<KernelInfo, ImageError> 
     if end < start || !ram.contains(start, end - start) {
         return Err(too_big("kernel ELF", start, high - low, ram));
     }
-    for p in &segments {
-        if p.p_filesz > p.p_memsz {
-            return Err(ImageError::BadElf(format!(
-                "segment at {:#x} has more file than memory bytes",
-                p.p_paddr
-            )));
-        }
-        let data = usize::try_from(p.p_offset)
-            .ok()
-            .and_then(|off| Some(off..off.checked_add(usize::try_from(p.p_filesz).ok()?)?))
-            .and_then(|range| bytes.get(range))
-            .ok_or_else(|| {
-                ImageError::BadElf(format!(
-                    "segment at file offset {:#x} runs past the end of the file",
-                    p.p_offset
-                ))
-            })?;
-        let pa = p.p_paddr.wrapping_add(shift);
-        ram.write(pa, data)
-            .ok_or_else(|| too_big("kernel segment", pa, p.p_memsz, ram))?;
-        zero(ram, pa + p.p_filesz, p.p_memsz - p.p_filesz)?;
-    }
+    elf::load_segments(&elf, bytes, ram, shift).map_err(|e| match e {
+        elf::ElfError::OutsideRam { addr, size } => too_big("kernel segment", addr, size, ram),
+        other => ImageError::BadElf(other.to_string()),
+    })?;
     let entry = elf.entry.wrapping_add(shift);
     if !(start..end).contains(&entry) {
         return Err(ImageError::EntryOutsideImage { entry, start, end });

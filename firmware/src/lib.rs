@@ -14,6 +14,7 @@
 #![warn(missing_docs)]
 
 pub mod boot;
+pub mod elf;
 pub mod fdt;
 pub mod image;
 pub mod sbi;
