@@ -92,7 +92,7 @@ pub fn load_segments(
 /// Zeroes `[addr, addr + len)` of RAM in bounded chunks (no allocation the
 /// size of a hostile `.bss`); `None` if the range leaves RAM.
 pub fn zero_fill(ram: &mut GuestRam, addr: u64, len: u64) -> Option<()> {
-    const ZEROS: [u8; 64 * 1024] = [0; 64 * 1024];
+    static ZEROS: [u8; 64 * 1024] = [0; 64 * 1024];
     if !ram.contains(addr, len) {
         return None;
     }
