@@ -66,7 +66,6 @@ impl Htif {
         }
         if let Some(fromhost) = self.fromhost {
             let _ = bus.write(fromhost, 8, (device << 56) | (command << 48) | 1);
-            bus.clear_attention();
         }
         HtifEvent::None
     }

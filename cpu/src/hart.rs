@@ -70,9 +70,7 @@ pub struct Hart {
     pub fetch_ctx: u8,
     /// TLB context for loads and stores (differs under MPRV).
     pub data_ctx: u8,
-    /// Whether loads/stores are translated (satp active for `data_ctx`).
-    pub data_translated: bool,
-    pub(crate) _pad: [u8; 2],
+    pub(crate) _pad: [u8; 3],
     /// `mstatus` (the `sstatus` view is a mask of it).
     pub mstatus: u64,
     /// Effective `mip` (software bits, device lines and the Sstc timer).
@@ -119,8 +117,7 @@ impl Hart {
             privilege: Priv::M,
             fetch_ctx: tlb_ctx::MACHINE,
             data_ctx: tlb_ctx::MACHINE,
-            data_translated: false,
-            _pad: [0; 2],
+            _pad: [0; 3],
             mstatus: crate::csr::MSTATUS_RESET,
             mip: 0,
             mie: 0,
@@ -157,8 +154,7 @@ impl Hart {
     /// Recomputes the TLB contexts after a change of privilege, `satp` or
     /// `mstatus` (MPRV, MPP, SUM).
     pub fn update_contexts(&mut self) {
-        use crate::csr::{MSTATUS_MPRV, MSTATUS_SUM};
-        let paging = self.csr.satp >> 60 != 0;
+        use crate::csr::MSTATUS_SUM;
         let ctx = |p: Priv, sum: bool| match p {
             Priv::M => tlb_ctx::MACHINE,
             Priv::S if sum => tlb_ctx::SUPERVISOR_SUM,
@@ -168,9 +164,7 @@ impl Hart {
         let sum = self.mstatus & MSTATUS_SUM != 0;
         self.fetch_ctx = ctx(self.privilege, sum);
         let data_priv = self.data_priv();
-        let _ = MSTATUS_MPRV;
         self.data_ctx = ctx(data_priv, sum);
-        self.data_translated = paging && data_priv != Priv::M;
     }
 
     /// Effective privilege of loads and stores (`mstatus.MPRV`).
@@ -199,11 +193,6 @@ impl Hart {
     pub fn flush_decoded(&mut self, ram: &mut heron_mmu::GuestRam) {
         self.cache.flush(ram);
         self.flush_translations();
-    }
-
-    /// Starts writing a trace of every executed instruction to `out`.
-    pub fn set_tracer(&mut self, out: Box<dyn std::io::Write + Send>) {
-        self.tracer = Some(Tracer::new(out));
     }
 
     /// Flushes the trace writer.

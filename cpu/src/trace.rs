@@ -182,11 +182,6 @@ struct TrapRecord {
 }
 
 impl Tracer {
-    /// A tracer writing every line to `out` and logging nothing.
-    pub(crate) fn new(out: Box<dyn Write + Send>) -> Self {
-        Tracer::with_config(Some(out), TraceConfig::default())
-    }
-
     /// A tracer writing `config`'s selection of lines to `out` (if any) and
     /// logging `config`'s events.
     pub(crate) fn with_config(out: Option<Box<dyn Write + Send>>, config: TraceConfig) -> Self {

@@ -106,7 +106,7 @@ mod tests {
         assert_eq!(hart.mstatus & (MSTATUS_SIE | MSTATUS_MIE | MSTATUS_MPP), 0);
         assert_ne!(hart.mstatus & MSTATUS_MPIE, 0);
         assert!(hart.firmware_ecalls);
-        assert!(!hart.data_translated);
+        assert_eq!(hart.data_ctx, heron_cpu::hart::tlb_ctx::SUPERVISOR);
     }
 
     #[test]
