@@ -5,6 +5,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use heron_cpu::MisalignedAccess;
 use heron_devices::clint::CLINT_SIZE;
 use heron_devices::plic::PLIC_SIZE;
 use heron_devices::rtc::GOLDFISH_RTC_SIZE;
@@ -80,6 +81,13 @@ pub struct DiskSpec {
     pub read_only: bool,
 }
 
+/// `--cpu` properties: choices the spec leaves to the implementation.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CpuOptions {
+    /// What misaligned ordinary loads and stores do.
+    pub misaligned: MisalignedAccess,
+}
+
 /// Everything that decides what the board looks like and how it boots.
 #[derive(Clone, Debug)]
 pub struct BoardConfig {
@@ -99,6 +107,8 @@ pub struct BoardConfig {
     pub bios: Bios,
     /// Repeatable runs: time from the instruction count, fixed RTC and seed.
     pub deterministic: bool,
+    /// CPU properties.
+    pub cpu: CpuOptions,
 }
 
 /// Why the board could not be built or booted.
@@ -217,6 +227,7 @@ pub fn build(config: &BoardConfig) -> Result<Board, BoardError> {
         ram_size: config.ram_size,
         time,
     })?;
+    m.hart.misaligned = config.cpu.misaligned;
 
     if bios == Bios::None {
         // Bare metal, as under Spike: the ELF at its physical addresses, HTIF
@@ -377,6 +388,16 @@ fn describe(config: &BoardConfig) -> MachineDescription {
     }
 }
 
+fn outside_ram(path: &Path, addr: u64, size: u64, ram: &heron_mmu::GuestRam) -> BoardError {
+    BoardError::Load(LoadError::OutsideRam {
+        path: path.to_owned(),
+        addr,
+        size,
+        ram_start: ram.base(),
+        ram_end: ram.end(),
+    })
+}
+
 /// OpenSBI's `fw_dynamic_info` (v2): where `fw_dynamic.bin` finds the next
 /// stage. Ignored by `fw_jump.bin`, which has the address built in.
 const FW_DYNAMIC_MAGIC: u64 = 0x4942_534f;
@@ -408,7 +429,10 @@ fn boot_with_firmware(
                 ram_end: boot.kernel.entry,
             }));
         }
-        m.bus.ram_mut().write(RAM_BASE, &fw);
+        m.bus
+            .ram_mut()
+            .write(RAM_BASE, &fw)
+            .map_err(|e| outside_ram(firmware, e.addr, e.len, m.bus.ram()))?;
         RAM_BASE
     };
     let info_addr = (boot.dtb_addr + boot.dtb_len + 7) & !7;
@@ -421,7 +445,11 @@ fn boot_with_firmware(
         u64::MAX,
     ];
     let bytes: Vec<u8> = info.iter().flat_map(|w| w.to_le_bytes()).collect();
-    m.bus.ram_mut().write(info_addr, &bytes);
+    // Right after the device tree, which may end at the top of RAM.
+    m.bus
+        .ram_mut()
+        .write(info_addr, &bytes)
+        .map_err(|e| outside_ram(firmware, e.addr, e.len, m.bus.ram()))?;
     m.hart.pc = entry;
     m.hart.set_x(10, 0);
     m.hart.set_x(11, boot.dtb_addr);

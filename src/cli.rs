@@ -4,7 +4,9 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
-use crate::board::{Bios, DiskSpec};
+use heron_cpu::MisalignedAccess;
+
+use crate::board::{Bios, CpuOptions, DiskSpec};
 use crate::cli_debug::DebugArgs;
 
 #[derive(Parser)]
@@ -46,6 +48,12 @@ pub struct RunArgs {
     /// Default: builtin for an Image, none for an ELF.
     #[arg(long, value_name = "builtin|none|FILE", value_parser = parse_bios)]
     pub bios: Option<Bios>,
+    /// CPU properties, comma-separated as QEMU's `-cpu` takes them:
+    /// `misaligned=emulate` (default: misaligned loads and stores are done
+    /// in hardware) or `misaligned=trap` (they raise address-misaligned, as
+    /// on Spike; for riscv-arch-test's reference signatures).
+    #[arg(long, value_name = "PROP=VALUE,...", default_value = "", value_parser = parse_cpu)]
+    pub cpu: CpuOptions,
     /// Execution engine: `auto` or `interp` (the interpreter).
     #[arg(long, value_name = "auto|interp", default_value = "auto", value_parser = ["auto", "interp"])]
     pub accel: String,
@@ -87,6 +95,26 @@ fn parse_disk(s: &str) -> Result<DiskSpec, String> {
         path: PathBuf::from(path),
         read_only: opts,
     })
+}
+
+/// Parses `--cpu` properties: `misaligned=trap|emulate`, comma-separated.
+fn parse_cpu(s: &str) -> Result<CpuOptions, String> {
+    let mut cpu = CpuOptions::default();
+    for prop in s.split(',').filter(|p| !p.is_empty()) {
+        match prop.split_once('=') {
+            Some(("misaligned", "trap")) => cpu.misaligned = MisalignedAccess::Trap,
+            Some(("misaligned", "emulate")) => cpu.misaligned = MisalignedAccess::Emulate,
+            Some(("misaligned", other)) => {
+                return Err(format!("misaligned={other}: expected 'trap' or 'emulate'"))
+            }
+            _ => {
+                return Err(format!(
+                    "unknown CPU property '{prop}' (known: misaligned=trap|emulate)"
+                ))
+            }
+        }
+    }
+    Ok(cpu)
 }
 
 /// Parses `builtin`, `none` or a file name.

@@ -51,13 +51,15 @@ enum HeronError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("--signature: begin_signature..end_signature ({begin:#x}..{end:#x}) is not a range in guest RAM")]
+    SignatureRange { begin: u64, end: u64 },
 }
 
 impl HeronError {
     fn exit_code(&self) -> u8 {
         match self {
             HeronError::Board(e) if e.is_bad_input() => EXIT_BAD_INPUT,
-            HeronError::BadTimeout => EXIT_BAD_INPUT,
+            HeronError::BadTimeout | HeronError::SignatureRange { .. } => EXIT_BAD_INPUT,
             HeronError::Board(_)
             | HeronError::Console(_)
             | HeronError::Output { .. }
@@ -81,6 +83,7 @@ fn run(args: RunArgs) -> Result<u8, HeronError> {
         snapshot: args.snapshot,
         bios: args.bios.clone().unwrap_or(Bios::Auto),
         deterministic: args.deterministic,
+        cpu: args.cpu,
     };
     let started = Instant::now();
     let deadline = timeout.map(|t| started + t);
@@ -178,14 +181,21 @@ fn run(args: RunArgs) -> Result<u8, HeronError> {
 /// Writes the signature region as Spike does: one little-endian 32-bit word
 /// per line, lowercase hex.
 fn write_signature(m: &Machine, path: &PathBuf, begin: u64, end: u64) -> Result<(), HeronError> {
-    let mut text = String::new();
-    let mut addr = begin;
-    while addr + 4 <= end {
-        let mut word = [0u8; 4];
-        m.bus.ram().read(addr, &mut word);
-        text.push_str(&format!("{:08x}\n", u32::from_le_bytes(word)));
-        addr += 4;
+    let bad_range = HeronError::SignatureRange { begin, end };
+    let len = end.checked_sub(begin).ok_or(bad_range)?;
+    let ram = m.bus.ram();
+    // Checked before allocating: the symbols come from the user's ELF.
+    if !ram.contains(begin, len) {
+        return Err(HeronError::SignatureRange { begin, end });
     }
+    let mut bytes = vec![0u8; len as usize];
+    ram.read(begin, &mut bytes)
+        .map_err(|_| HeronError::SignatureRange { begin, end })?;
+    // Whole words only, as Spike writes them.
+    let text: String = bytes
+        .chunks_exact(4)
+        .map(|w| format!("{:08x}\n", u32::from_le_bytes([w[0], w[1], w[2], w[3]])))
+        .collect();
     std::fs::write(path, text).map_err(|source| HeronError::Output {
         path: path.clone(),
         source,

@@ -11,18 +11,21 @@ mod common;
 
 use std::path::PathBuf;
 
-/// Build `tests/asm/<name>.S`, run it under heron, and return stdout.
-/// Panics with the failing check number and heron's output on failure.
-fn run_asm_test(name: &str) -> String {
+/// Build `tests/asm/<name>.S`, run it under heron (with `extra` options),
+/// and return stdout. Panics with the failing check number and heron's
+/// output on failure.
+fn run_asm_test(name: &str, extra: &[&str]) -> String {
     let src: PathBuf = common::asm_dir().join(format!("{name}.S"));
     let elf = common::build_asm(&src);
-    let (code, stdout, stderr) = common::run_heron(&[
+    let mut args: Vec<&std::ffi::OsStr> = vec![
         "run".as_ref(),
         "--kernel".as_ref(),
         elf.as_os_str(),
         "--timeout".as_ref(),
         "20".as_ref(),
-    ]);
+    ];
+    args.extend(extra.iter().map(std::ffi::OsStr::new));
+    let (code, stdout, stderr) = common::run_heron(&args);
     if code != 0 {
         let meaning = match code {
             124 => "heron's --timeout expired (or check 124 failed: see stdout)".to_string(),
@@ -40,15 +43,16 @@ fn run_asm_test(name: &str) -> String {
     stdout
 }
 
-/// One `#[test]` per guest program. Keep in step with ALL_PROGRAMS.
+/// One `#[test]` per guest program, optionally with heron options
+/// (`name ["--opt", "value"]`). Keep in step with ALL_PROGRAMS.
 macro_rules! asm_tests {
-    ($($name:ident),* $(,)?) => {
+    ($($name:ident $([$($arg:expr),*])?),* $(,)?) => {
         /// Every program that has a test, by file stem.
         const ALL_PROGRAMS: &[&str] = &[$(stringify!($name)),*];
         $(
             #[test]
             fn $name() {
-                run_asm_test(stringify!($name));
+                run_asm_test(stringify!($name), &[$($($arg),*)?]);
             }
         )*
     };
@@ -77,15 +81,39 @@ asm_tests!(
     mmu_ad,
     mmu_sum_mxr,
     misaligned,
+    misaligned_trap["--cpu", "misaligned=trap"],
+    phys_bounds,
     pmp,
     sfence,
 );
+
+/// The switch matters: the trapping program fails where misaligned accesses
+/// are emulated (its first check), and the emulating one where they trap.
+#[test]
+fn misaligned_setting_changes_behaviour() {
+    for (name, cpu) in [
+        ("misaligned_trap", "misaligned=emulate"),
+        ("misaligned", "misaligned=trap"),
+    ] {
+        let elf = common::build_asm(&common::asm_dir().join(format!("{name}.S")));
+        let (code, stdout, _) = common::run_heron(&[
+            "run".as_ref(),
+            "--kernel".as_ref(),
+            elf.as_os_str(),
+            "--timeout".as_ref(),
+            "20".as_ref(),
+            "--cpu".as_ref(),
+            cpu.as_ref(),
+        ]);
+        assert_eq!(code, 1, "{name} with --cpu {cpu}: {stdout}");
+    }
+}
 
 /// The HTIF console: the guest prints a line and the test checks it arrives
 /// on stdout intact (the other programs only use the HTIF exit path).
 #[test]
 fn htif() {
-    let stdout = run_asm_test("htif");
+    let stdout = run_asm_test("htif", &[]);
     assert_eq!(stdout, "hello, heron\n", "HTIF console output");
 }
 

@@ -68,10 +68,7 @@ struct PeekMemory<'a>(&'a Bus);
 
 impl PteMemory for PeekMemory<'_> {
     fn read_pte(&mut self, pa: u64) -> Result<u64, PteAccessFault> {
-        if !self.0.ram().contains(pa, 8) {
-            return Err(PteAccessFault);
-        }
-        Ok(self.0.ram().load(pa, 8))
+        self.0.ram().load(pa, 8).map_err(|_| PteAccessFault)
     }
     fn cas_pte(&mut self, _pa: u64, _old: u64, _new: u64) -> Result<bool, PteAccessFault> {
         Ok(true)

@@ -45,6 +45,51 @@ pub mod tlb_ctx {
     pub const MACHINE: u8 = 3;
 }
 
+/// What a misaligned ordinary load or store does. The privileged spec
+/// allows either: heron emulates them by default (as QEMU does, and as
+/// Linux expects of a platform that does not trap them); trapping with
+/// "address misaligned" is what Spike does and what riscv-arch-test's
+/// reference signatures expect. LR/SC and AMOs always trap.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum MisalignedAccess {
+    /// Performed in hardware, byte by byte where they cross a page.
+    #[default]
+    Emulate,
+    /// Raise a load/store address-misaligned exception.
+    Trap,
+}
+
+/// Byte offsets of the fields generated code addresses in a [`Hart`],
+/// checked at compile time against the layout they assume.
+pub mod offsets {
+    use super::Hart;
+    use std::mem::offset_of;
+
+    /// `x[0]`; register `r` is at `X + 8 * r`.
+    pub const X: usize = offset_of!(Hart, x);
+    /// `f[0]`; register `r` is at `F + 8 * r`.
+    pub const F: usize = offset_of!(Hart, f);
+    /// `pc`.
+    pub const PC: usize = offset_of!(Hart, pc);
+    /// `instret`.
+    pub const INSTRET: usize = offset_of!(Hart, instret);
+    /// `fflags`.
+    pub const FFLAGS: usize = offset_of!(Hart, fflags);
+    /// `fetch_ctx`.
+    pub const FETCH_CTX: usize = offset_of!(Hart, fetch_ctx);
+    /// `data_ctx`.
+    pub const DATA_CTX: usize = offset_of!(Hart, data_ctx);
+    /// The soft TLB ([`heron_mmu::tlb::set_offset`] within it).
+    pub const TLB: usize = offset_of!(Hart, tlb);
+
+    const _: () = {
+        assert!(X == 0 && F == 256 && PC == 512 && INSTRET == 520);
+        assert!(FFLAGS == 528 && FETCH_CTX == 531 && DATA_CTX == 532);
+        // The TLB's entries are two u64s: keep them 8-aligned.
+        assert!(TLB.is_multiple_of(8));
+    };
+}
+
 /// One RISC-V hart.
 ///
 /// `#[repr(C)]` with the registers, `pc`, the instruction count, `fcsr` and
@@ -77,8 +122,9 @@ pub struct Hart {
     pub mip: u64,
     /// `mie`.
     pub mie: u64,
-    /// The soft TLB.
-    pub tlb: Tlb,
+    /// The soft TLB (its hit path is the contract generated code shares;
+    /// see [`offsets::TLB`]).
+    pub(crate) tlb: Tlb,
     /// Every other CSR.
     pub csr: CsrFile,
     /// Physical memory protection.
@@ -96,6 +142,8 @@ pub struct Hart {
     /// Serve S-mode `ecall`s in the host (built-in SBI firmware): they end
     /// [`Hart::run`] with [`crate::RunExit::EnvCall`] instead of trapping to M.
     pub firmware_ecalls: bool,
+    /// What misaligned ordinary loads and stores do.
+    pub misaligned: MisalignedAccess,
     /// The exception the executing instruction raised (valid when it
     /// returned `Next::Trap`).
     pub(crate) pending_trap: crate::trap::Trap,
@@ -130,6 +178,7 @@ impl Hart {
             tracer: None,
             debug: None,
             firmware_ecalls: false,
+            misaligned: MisalignedAccess::Emulate,
             external_irqs: 0,
             pending_trap: crate::trap::Trap::new(0, 0),
         });
@@ -193,6 +242,16 @@ impl Hart {
     pub fn flush_decoded(&mut self, ram: &mut heron_mmu::GuestRam) {
         self.cache.flush(ram);
         self.flush_translations();
+    }
+
+    /// The soft TLB (to inspect or fill; its entries can only be RAM pages).
+    pub fn tlb(&self) -> &Tlb {
+        &self.tlb
+    }
+
+    /// The soft TLB, mutably.
+    pub fn tlb_mut(&mut self) -> &mut Tlb {
+        &mut self.tlb
     }
 
     /// Flushes the trace writer.

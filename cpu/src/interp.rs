@@ -418,12 +418,21 @@ impl Hart {
         };
         let mut ops = Vec::with_capacity(16);
         let mut at = pa;
+        // `fetch_pa` found the page in RAM, which is made of whole pages, so
+        // these reads succeed; were one ever to fail, it is a fetch access
+        // fault at the instruction, not a host panic.
+        let fetch = |bus: &Bus, at: u64, size| {
+            bus.ram()
+                .load(at, size)
+                .map(|v| v as u32)
+                .map_err(|_| Trap::new(cause::INSN_ACCESS, pc.wrapping_add(at - pa)))
+        };
         while ops.len() < max_ops && at + 2 <= page_end {
-            let lo = bus.ram().load(at, 2) as u32;
+            let lo = fetch(bus, at, 2)?;
             let raw = if insn_len(lo as u16) == 2 {
                 lo
             } else if at + 4 <= page_end {
-                bus.ram().load(at, 4) as u32
+                fetch(bus, at, 4)?
             } else {
                 if !ops.is_empty() {
                     break;
@@ -431,7 +440,7 @@ impl Hart {
                 // The fault, if any, is reported at the second half.
                 let hi_va = pc.wrapping_add(2);
                 let (hi_pa, _) = self.fetch_pa(bus, hi_va)?;
-                let hi = bus.ram().load(hi_pa, 2) as u32;
+                let hi = fetch(bus, hi_pa, 2).map_err(|_| Trap::new(cause::INSN_ACCESS, hi_va))?;
                 ops.push(decode(lo | (hi << 16)));
                 return Ok((ops.into_boxed_slice(), false));
             };

@@ -7,7 +7,7 @@ use heron_mmu::walk::{self, PteAccessFault, PteMemory, WalkFault, WalkParams};
 use heron_mmu::{Access, Bus, PAGE_SIZE};
 
 use crate::csr::{MSTATUS_MXR, MSTATUS_SUM};
-use crate::hart::{Hart, Priv};
+use crate::hart::{Hart, MisalignedAccess, Priv};
 use crate::interp::{CAUSE_WATCH_READ, CAUSE_WATCH_WRITE};
 use crate::trap::{cause, Trap};
 
@@ -19,17 +19,20 @@ struct WalkMemory<'a> {
 
 impl PteMemory for WalkMemory<'_> {
     fn read_pte(&mut self, pa: u64) -> Result<u64, PteAccessFault> {
-        if !self.pmp.check(pa, 8, Access::Load, false) || !self.bus.ram().contains(pa, 8) {
+        if !self.pmp.check(pa, 8, Access::Load, false) {
             return Err(PteAccessFault);
         }
-        Ok(self.bus.ram().load(pa, 8))
+        self.bus.ram().load(pa, 8).map_err(|_| PteAccessFault)
     }
 
     fn cas_pte(&mut self, pa: u64, old: u64, new: u64) -> Result<bool, PteAccessFault> {
-        if !self.pmp.check(pa, 8, Access::Store, false) || !self.bus.ram().contains(pa, 8) {
+        if !self.pmp.check(pa, 8, Access::Store, false) {
             return Err(PteAccessFault);
         }
-        Ok(self.bus.ram().compare_exchange_u64(pa, old, new))
+        self.bus
+            .ram()
+            .compare_exchange_u64(pa, old, new)
+            .map_err(|_| PteAccessFault)
     }
 }
 
@@ -113,8 +116,9 @@ impl Hart {
         if self.debug_armed() && kind != TlbKind::Fetch {
             return;
         }
-        let host = bus.ram().host_addr(t.pa & !(PAGE_SIZE - 1));
-        self.tlb.fill(ctx as usize, kind, vaddr, host, t.superpage);
+        if let Some(page) = bus.ram().page(t.pa) {
+            self.tlb.fill(ctx as usize, kind, vaddr, page, t.superpage);
+        }
     }
 
     /// Loads `size` bytes at `vaddr` (zero-extended).
@@ -124,9 +128,9 @@ impl Hart {
             .tlb
             .lookup(self.data_ctx as usize, TlbKind::Load, vaddr, size)
         {
-            // SAFETY: TLB hits point into guest RAM, which outlives the hart's
-            // use of it, and the tag compare guaranteed natural alignment
-            // within one page.
+            // SAFETY: TLB entries point into pages of the RAM mapping the TLB
+            // keeps alive (`Tlb::fill` takes only a `RamPage`), and the tag
+            // compare guaranteed natural alignment within one page.
             return Ok(unsafe { read_host(host, size) });
         }
         self.load_slow(bus, vaddr, size)
@@ -163,6 +167,9 @@ impl Hart {
             return Err(Trap::new(CAUSE_WATCH_READ, vaddr));
         }
         if vaddr & (size - 1) != 0 {
+            if self.misaligned == MisalignedAccess::Trap {
+                return Err(Trap::new(cause::LOAD_MISALIGNED, vaddr));
+            }
             // Misaligned loads are done in hardware, byte by byte, each byte
             // translated (the access may straddle a page).
             let mut v = 0;
@@ -186,9 +193,17 @@ impl Hart {
             return Err(Trap::new(CAUSE_WATCH_WRITE, vaddr));
         }
         if vaddr & (size - 1) != 0 {
-            // Translate every byte first so a fault leaves memory untouched.
+            if self.misaligned == MisalignedAccess::Trap {
+                return Err(Trap::new(cause::STORE_MISALIGNED, vaddr));
+            }
+            // Translate and place every byte first, so that a fault on any
+            // of them leaves memory untouched.
             for i in 0..size {
-                self.translate(bus, vaddr.wrapping_add(i), Access::Store, 1)?;
+                let va = vaddr.wrapping_add(i);
+                let t = self.translate(bus, va, Access::Store, 1)?;
+                if !bus.is_mapped(t.pa, 1) {
+                    return Err(Trap::new(cause::STORE_ACCESS, va));
+                }
             }
             for i in 0..size {
                 self.store_slow(bus, vaddr.wrapping_add(i), 1, value >> (8 * i))?;
@@ -260,8 +275,11 @@ impl Hart {
             .tlb
             .lookup(self.fetch_ctx as usize, TlbKind::Fetch, vaddr, 1)
         {
-            let ram = bus.ram();
-            return Ok(((host - ram.host_addr(ram.base())) as u64 + ram.base(), true));
+            // The fetch TLB may still hold pages of RAM the hart ran on
+            // before; those are not this bus's and take the slow path.
+            if let Some(pa) = bus.ram().pa_of_host(host) {
+                return Ok((pa, true));
+            }
         }
         let t = self.translate(bus, vaddr, Access::Fetch, 2)?;
         if !bus.ram().contains(t.pa, 2) {

@@ -2,7 +2,7 @@
 //! programs at their physical addresses, and ELF kernels (possibly moved).
 
 use goblin::elf::{header, program_header::PT_LOAD, Elf, ProgramHeader};
-use heron_mmu::GuestRam;
+use heron_mmu::{GuestRam, OutOfRange};
 use thiserror::Error;
 
 /// Why an ELF file cannot be loaded.
@@ -82,19 +82,25 @@ pub fn load_segments(
         plan.push((pa, data, p.p_memsz));
     }
     for (pa, data, memsz) in plan {
-        // In RAM: checked above.
-        ram.write(pa, data);
-        zero_fill(ram, pa + data.len() as u64, memsz - data.len() as u64);
+        // Checked above to lie in RAM, so these cannot fail; were they to,
+        // the segment is reported rather than half-loaded silently.
+        let outside = |_| ElfError::OutsideRam {
+            addr: pa,
+            size: memsz,
+        };
+        ram.write(pa, data).map_err(outside)?;
+        let filesz = data.len() as u64;
+        zero_fill(ram, pa + filesz, memsz - filesz).map_err(outside)?;
     }
     Ok(())
 }
 
 /// Zeroes `[addr, addr + len)` of RAM in bounded chunks (no allocation the
-/// size of a hostile `.bss`); `None` if the range leaves RAM.
-pub fn zero_fill(ram: &mut GuestRam, addr: u64, len: u64) -> Option<()> {
+/// size of a hostile `.bss`); nothing is written if the range leaves RAM.
+pub fn zero_fill(ram: &mut GuestRam, addr: u64, len: u64) -> Result<(), OutOfRange> {
     static ZEROS: [u8; 64 * 1024] = [0; 64 * 1024];
     if !ram.contains(addr, len) {
-        return None;
+        return Err(OutOfRange { addr, len });
     }
     let mut done = 0;
     while done < len {
@@ -102,5 +108,5 @@ pub fn zero_fill(ram: &mut GuestRam, addr: u64, len: u64) -> Option<()> {
         ram.write(addr + done, &ZEROS[..n as usize])?;
         done += n;
     }
-    Some(())
+    Ok(())
 }

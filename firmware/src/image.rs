@@ -146,10 +146,10 @@ pub fn load_kernel(bytes: &[u8], ram: &mut GuestRam) -> Result<KernelInfo, Image
         return Err(too_big("kernel Image", start, size, ram));
     }
     ram.write(start, bytes)
-        .ok_or_else(|| too_big("kernel Image", start, size, ram))?;
+        .map_err(|_| too_big("kernel Image", start, size, ram))?;
     let bss = start + bytes.len() as u64;
     elf::zero_fill(ram, bss, size - bytes.len() as u64)
-        .ok_or_else(|| too_big("kernel .bss", bss, size, ram))?;
+        .map_err(|_| too_big("kernel .bss", bss, size, ram))?;
     log::info!("kernel Image at {start:#x}..{:#x}", start + size);
     Ok(KernelInfo {
         entry: start,
@@ -220,7 +220,7 @@ pub fn dtb_address(ram: &GuestRam, dtb_len: u64, floor: u64) -> Result<u64, Imag
 /// Copies the device tree blob to `addr`.
 pub fn load_dtb(ram: &mut GuestRam, addr: u64, dtb: &[u8]) -> Result<(), ImageError> {
     ram.write(addr, dtb)
-        .ok_or_else(|| too_big("device tree", addr, dtb.len() as u64, ram))
+        .map_err(|_| too_big("device tree", addr, dtb.len() as u64, ram))
 }
 
 /// Copies the initrd to the highest page-aligned address where it ends at
@@ -239,7 +239,7 @@ pub fn place_initrd(
         .filter(|&a| a >= kernel_end && a >= ram.base())
         .ok_or_else(|| too_big("initrd", kernel_end, len, ram))?;
     ram.write(start, bytes)
-        .ok_or_else(|| too_big("initrd", start, len, ram))?;
+        .map_err(|_| too_big("initrd", start, len, ram))?;
     log::info!("initrd at {start:#x}..{:#x}", start + len);
     Ok((start, start + len))
 }

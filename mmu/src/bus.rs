@@ -26,6 +26,14 @@ pub struct BusError(pub u64);
 /// Errors while building the bus.
 #[derive(Debug, Error)]
 pub enum MapError {
+    /// The range is empty or runs past the top of the address space.
+    #[error("device range {base:#x}+{size:#x} is empty or wraps around the address space")]
+    BadRange {
+        /// Base of the rejected range.
+        base: u64,
+        /// Size of the rejected range.
+        size: u64,
+    },
     /// Two ranges overlap.
     #[error("device range {base:#x}+{size:#x} overlaps another range")]
     Overlap {
@@ -41,6 +49,27 @@ struct MmioRange {
     size: u64,
     name: &'static str,
     device: Box<dyn MmioDevice>,
+}
+
+impl MmioRange {
+    /// The offset of a `size`-byte access at `pa` if it lies entirely in
+    /// this range. Written as a subtraction from inside the range so that
+    /// nothing can wrap, whatever address the guest used.
+    fn offset_of(&self, pa: u64, size: u64) -> Option<u64> {
+        let off = pa.checked_sub(self.base)?;
+        (off < self.size && self.size - off >= size).then_some(off)
+    }
+
+    fn overlaps(&self, base: u64, end: u64) -> bool {
+        // `base + size` cannot wrap: `map` refuses such ranges.
+        base < self.base + self.size && self.base < end
+    }
+}
+
+/// Whether the `len`-byte ranges at `a` and `b` (each not wrapping) share
+/// a byte, for arbitrary guest addresses.
+fn ranges_meet(a: u64, a_len: u64, b: u64, b_len: u64) -> bool {
+    a.saturating_add(a_len) > b && b.saturating_add(b_len) > a
 }
 
 /// RAM plus MMIO ranges.
@@ -75,12 +104,12 @@ impl Bus {
         name: &'static str,
         device: Box<dyn MmioDevice>,
     ) -> Result<(), MapError> {
-        let end = base + size;
+        let end = match base.checked_add(size) {
+            Some(end) if size > 0 => end,
+            _ => return Err(MapError::BadRange { base, size }),
+        };
         let overlaps_ram = base < self.ram.end() && self.ram.base() < end;
-        let overlaps_dev = self
-            .mmio
-            .iter()
-            .any(|r| base < r.base + r.size && r.base < end);
+        let overlaps_dev = self.mmio.iter().any(|r| r.overlaps(base, end));
         if overlaps_ram || overlaps_dev {
             return Err(MapError::Overlap { base, size });
         }
@@ -134,17 +163,23 @@ impl Bus {
     fn device_at(&mut self, pa: u64, size: u8) -> Option<(&mut MmioRange, u64)> {
         self.mmio
             .iter_mut()
-            .find(|r| pa >= r.base && pa + size as u64 <= r.base + r.size)
-            .map(|r| {
-                let off = pa - r.base;
-                (r, off)
-            })
+            .find_map(|r| r.offset_of(pa, size as u64).map(|off| (r, off)))
     }
 
-    /// Reads `size` bytes at physical `pa`.
+    /// Whether a `size`-byte access at `pa` reaches RAM or a device (so
+    /// that [`Bus::read`] and [`Bus::write`] would not fail).
+    pub fn is_mapped(&self, pa: u64, size: u8) -> bool {
+        self.ram.contains(pa, size as u64)
+            || self
+                .mmio
+                .iter()
+                .any(|r| r.offset_of(pa, size as u64).is_some())
+    }
+
+    /// Reads `size` (1, 2, 4 or 8) bytes at physical `pa`.
     pub fn read(&mut self, pa: u64, size: u8) -> Result<u64, BusError> {
-        if self.ram.contains(pa, size as u64) {
-            return Ok(self.ram.load(pa, size));
+        if let Ok(v) = self.ram.load(pa, size) {
+            return Ok(v);
         }
         match self.device_at(pa, size) {
             Some((r, off)) => {
@@ -158,12 +193,11 @@ impl Bus {
 
     /// Writes `size` bytes of `value` at physical `pa`.
     pub fn write(&mut self, pa: u64, size: u8, value: u64) -> Result<(), BusError> {
-        if self.ram.contains(pa, size as u64) {
-            self.ram.store(pa, size, value);
+        if self.ram.store(pa, size, value).is_ok() {
             if self
                 .watched
                 .iter()
-                .any(|&w| pa < w + 8 && w < pa + size as u64)
+                .any(|&w| ranges_meet(pa, size as u64, w, 8))
             {
                 self.attention = true;
             }
@@ -215,9 +249,50 @@ mod tests {
     }
 
     #[test]
+    fn addresses_near_the_top_never_wrap_into_a_device() {
+        let mut bus = Bus::new(GuestRam::new(0x8000_0000, 0x1000).unwrap());
+        bus.map(0x0200_0000, 0x1_0000, "low", Box::new(Scratch(7)))
+            .unwrap();
+        // pa + size wraps to a small number: it must not reach `low`.
+        for pa in [u64::MAX - 7, u64::MAX - 3, u64::MAX, u64::MAX - 1] {
+            for size in [1, 2, 4, 8] {
+                assert_eq!(bus.read(pa, size), Err(BusError(pa)), "{pa:#x}/{size}");
+                assert_eq!(bus.write(pa, size, 0), Err(BusError(pa)), "{pa:#x}/{size}");
+            }
+        }
+        assert!(!bus.is_mapped(u64::MAX - 3, 8));
+        assert!(bus.is_mapped(0x0200_fff8, 8) && !bus.is_mapped(0x0200_fffc, 8));
+        // Straddling the end of RAM is neither RAM nor a device.
+        assert_eq!(bus.read(0x8000_0ffc, 8), Err(BusError(0x8000_0ffc)));
+        assert_eq!(bus.read(0x8000_0ff8, 8), Ok(0));
+        // Ranges that wrap or reach the end of the address space (whose end
+        // has no u64), or are empty, are refused.
+        for (base, size) in [
+            (u64::MAX - 0xff, 0x200),
+            (u64::MAX - 0xff, 0x100),
+            (1 << 40, 0),
+        ] {
+            let err = bus.map(base, size, "bad", Box::new(Scratch(0)));
+            assert!(
+                matches!(err, Err(MapError::BadRange { .. })),
+                "{base:#x}+{size:#x}"
+            );
+        }
+        // A range just below the top is fine, and reachable.
+        bus.map(u64::MAX - 0x1ff, 0x100, "top", Box::new(Scratch(1)))
+            .unwrap();
+        assert_eq!(bus.read(u64::MAX - 0x107, 8), Ok(1 + 0xf8));
+        assert_eq!(
+            bus.read(u64::MAX - 0x103, 8),
+            Err(BusError(u64::MAX - 0x103))
+        );
+    }
+
+    #[test]
     fn watched_word_raises_attention() {
         let mut bus = Bus::new(GuestRam::new(0x8000_0000, 0x2000).unwrap());
         bus.watch(0x8000_1000);
+        bus.watch(u64::MAX - 3);
         assert!(bus.is_watched_page(0x8000_1ff0));
         assert!(!bus.is_watched_page(0x8000_0ff0));
         bus.write(0x8000_1008, 8, 1).unwrap();

@@ -17,7 +17,7 @@ pub mod tlb;
 pub mod walk;
 
 pub use bus::{Bus, BusError, MmioDevice};
-pub use ram::{GuestMemory, GuestRam, OutOfRange, RamError};
+pub use ram::{GuestMemory, GuestRam, OutOfRange, RamError, RamPage};
 pub use tlb::{Tlb, TlbEntry, TlbSet};
 pub use walk::{PagingMode, Translation, WalkFault};
 

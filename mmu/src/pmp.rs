@@ -103,7 +103,7 @@ impl Pmp {
     /// Whether the whole 4 KiB page at `page` gets one decision for `access`
     /// (so the TLB may cache it): `Some(decision)`, else `None`.
     pub fn check_page(&self, page: u64, access: Access, machine: bool) -> Option<bool> {
-        let end = page + crate::PAGE_SIZE;
+        let end = page.saturating_add(crate::PAGE_SIZE);
         for i in 0..PMP_ENTRIES {
             let Some((lo, hi)) = self.range(i) else {
                 continue;

@@ -54,15 +54,38 @@ impl RamInner {
             && self.size - (pa - self.base) >= len
     }
 
+    /// Host pointer to `[pa, pa + len)`, if that lies in the mapping.
     #[inline]
-    fn page_index(&self, pa: u64) -> usize {
-        ((pa - self.base) >> PAGE_SHIFT) as usize
+    fn checked_ptr(&self, pa: u64, len: u64) -> Option<*mut u8> {
+        // SAFETY: `pa - base < size` (checked by `contains`), so the offset
+        // stays inside the mapping, whose length is `size`.
+        self.contains(pa, len)
+            .then(|| unsafe { self.ptr.add((pa - self.base) as usize) })
+    }
+
+    /// Host pointer for a `size`-byte scalar access at `pa`: `size` must be
+    /// 1, 2, 4 or 8 and the bytes in RAM.
+    #[inline]
+    fn access_ptr(&self, pa: u64, size: u8) -> Result<*mut u8, OutOfRange> {
+        let len = size as u64;
+        if !matches!(size, 1 | 2 | 4 | 8) {
+            return Err(OutOfRange { addr: pa, len });
+        }
+        self.checked_ptr(pa, len)
+            .ok_or(OutOfRange { addr: pa, len })
+    }
+
+    /// Index of the page holding `pa`, if it is in RAM.
+    #[inline]
+    fn page_index(&self, pa: u64) -> Option<usize> {
+        self.contains(pa, 1)
+            .then(|| ((pa - self.base) >> PAGE_SHIFT) as usize)
     }
 
     #[inline]
     fn is_code_page(&self, pa: u64) -> bool {
-        let i = self.page_index(pa);
-        self.code_pages[i / 64].load(Ordering::Relaxed) & (1 << (i % 64)) != 0
+        self.page_index(pa)
+            .is_some_and(|i| self.code_pages[i / 64].load(Ordering::Relaxed) & (1 << (i % 64)) != 0)
     }
 }
 
@@ -95,44 +118,49 @@ pub struct OutOfRange {
     pub len: u64,
 }
 
+/// One 4 KiB page of guest RAM, as [`crate::Tlb::fill`] enters it: its
+/// host address, and the RAM it belongs to, so the TLB can keep that
+/// mapping alive for as long as it points into it.
+#[derive(Clone, Copy)]
+pub struct RamPage<'a> {
+    pub(crate) host: usize,
+    pub(crate) ram: &'a GuestRam,
+}
+
+impl RamPage<'_> {
+    /// Host address of the page's first byte.
+    pub fn host(&self) -> usize {
+        self.host
+    }
+}
+
 impl GuestMemory {
+    /// Whether `self` and `ram` are views of the same mapping.
+    pub(crate) fn same_mapping(&self, ram: &GuestRam) -> bool {
+        Arc::ptr_eq(&self.inner, &ram.inner)
+    }
+
     /// Reads `buf.len()` bytes at guest physical `pa`.
     pub fn read(&self, pa: u64, buf: &mut [u8]) -> Result<(), OutOfRange> {
-        let r = &self.inner;
-        if !r.contains(pa, buf.len() as u64) {
-            return Err(OutOfRange {
-                addr: pa,
-                len: buf.len() as u64,
-            });
-        }
-        // SAFETY: in bounds of the live mapping (checked above).
-        unsafe {
-            std::ptr::copy_nonoverlapping(
-                r.ptr.add((pa - r.base) as usize),
-                buf.as_mut_ptr(),
-                buf.len(),
-            )
-        };
+        let len = buf.len() as u64;
+        let src = self
+            .inner
+            .checked_ptr(pa, len)
+            .ok_or(OutOfRange { addr: pa, len })?;
+        // SAFETY: `[pa, pa + len)` is in the live mapping (checked_ptr), and
+        // `buf` is a distinct host buffer.
+        unsafe { std::ptr::copy_nonoverlapping(src, buf.as_mut_ptr(), buf.len()) };
         Ok(())
     }
 
     /// Writes `data` at guest physical `pa`.
     pub fn write(&self, pa: u64, data: &[u8]) -> Result<(), OutOfRange> {
         let r = &self.inner;
-        if !r.contains(pa, data.len() as u64) {
-            return Err(OutOfRange {
-                addr: pa,
-                len: data.len() as u64,
-            });
-        }
-        // SAFETY: in bounds of the live mapping (checked above).
-        unsafe {
-            std::ptr::copy_nonoverlapping(
-                data.as_ptr(),
-                r.ptr.add((pa - r.base) as usize),
-                data.len(),
-            )
-        };
+        let len = data.len() as u64;
+        let dst = r.checked_ptr(pa, len).ok_or(OutOfRange { addr: pa, len })?;
+        // SAFETY: `[pa, pa + len)` is in the live mapping (checked_ptr), and
+        // `data` is a distinct host buffer.
+        unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), dst, data.len()) };
         if !data.is_empty() {
             let first = pa >> PAGE_SHIFT;
             let last = (pa + data.len() as u64 - 1) >> PAGE_SHIFT;
@@ -189,7 +217,11 @@ impl GuestMemory {
 impl GuestRam {
     /// Maps `size` bytes of zeroed RAM at guest physical address `base`.
     pub fn new(base: u64, size: u64) -> Result<Self, RamError> {
-        if size == 0 || !size.is_multiple_of(PAGE_SIZE) || !base.is_multiple_of(PAGE_SIZE) {
+        if size == 0
+            || !size.is_multiple_of(PAGE_SIZE)
+            || !base.is_multiple_of(PAGE_SIZE)
+            || base.checked_add(size).is_none()
+        {
             return Err(RamError::BadSize(size));
         }
         let len = usize::try_from(size).map_err(|_| RamError::BadSize(size))?;
@@ -237,46 +269,69 @@ impl GuestRam {
         self.inner.contains(pa, len)
     }
 
-    /// Host address of guest physical `pa`, which must be in RAM.
+    /// The host address of the first byte of RAM, for turning a soft-TLB
+    /// host address back into a physical one ([`GuestRam::pa_of_host`]).
+    /// Only a number: nothing can be reached through it without `unsafe`.
     #[inline]
-    pub fn host_addr(&self, pa: u64) -> usize {
-        debug_assert!(self.contains(pa, 1));
-        self.inner.ptr as usize + (pa - self.inner.base) as usize
+    pub fn host_base(&self) -> usize {
+        self.inner.ptr as usize
     }
 
-    /// Reads `buf.len()` bytes at `pa`; `None` if the range leaves RAM.
-    pub fn read(&self, pa: u64, buf: &mut [u8]) -> Option<()> {
-        self.dma_handle().read(pa, buf).ok()
-    }
-
-    /// Writes `data` at `pa`; `None` if the range leaves RAM. Pages holding
-    /// decoded code are queued for invalidation, as for DMA.
-    pub fn write(&mut self, pa: u64, data: &[u8]) -> Option<()> {
-        self.dma_handle().write(pa, data).ok()
-    }
-
-    /// Reads a little-endian value of `size` (1, 2, 4, 8) bytes at `pa`,
-    /// which must be in RAM.
+    /// The guest physical address of host address `host`, if it lies in
+    /// this RAM's mapping.
     #[inline]
-    pub fn load(&self, pa: u64, size: u8) -> u64 {
-        let p = self.host_addr(pa) as *const u8;
-        // SAFETY: the caller checked `contains(pa, size)`; the mapping lives as
-        // long as `self`; unaligned reads are allowed by read_unaligned.
-        unsafe {
+    pub fn pa_of_host(&self, host: usize) -> Option<u64> {
+        let off = host.checked_sub(self.host_base())? as u64;
+        (off < self.inner.size).then(|| self.inner.base + off)
+    }
+
+    /// The RAM page holding `pa`, as the soft TLB enters it; `None` outside
+    /// RAM.
+    #[inline]
+    pub fn page(&self, pa: u64) -> Option<RamPage<'_>> {
+        let page = pa & !(PAGE_SIZE - 1);
+        let ptr = self.inner.checked_ptr(page, PAGE_SIZE)?;
+        Some(RamPage {
+            host: ptr as usize,
+            ram: self,
+        })
+    }
+
+    /// Reads `buf.len()` bytes at `pa`.
+    pub fn read(&self, pa: u64, buf: &mut [u8]) -> Result<(), OutOfRange> {
+        self.dma_handle().read(pa, buf)
+    }
+
+    /// Writes `data` at `pa`. Pages holding decoded code are queued for
+    /// invalidation, as for DMA.
+    pub fn write(&mut self, pa: u64, data: &[u8]) -> Result<(), OutOfRange> {
+        self.dma_handle().write(pa, data)
+    }
+
+    /// Reads a little-endian value of `size` (1, 2, 4 or 8) bytes at `pa`.
+    /// Any other size, or a range not entirely in RAM, is `Err`.
+    #[inline]
+    pub fn load(&self, pa: u64, size: u8) -> Result<u64, OutOfRange> {
+        let p = self.inner.access_ptr(pa, size)?;
+        // SAFETY: `access_ptr` checked that `size` is 1, 2, 4 or 8 and that
+        // `[pa, pa + size)` lies in the mapping, which lives as long as
+        // `self`; unaligned reads are allowed by `read_unaligned`.
+        Ok(unsafe {
             match size {
                 1 => *p as u64,
                 2 => u16::from_le(std::ptr::read_unaligned(p as *const u16)) as u64,
                 4 => u32::from_le(std::ptr::read_unaligned(p as *const u32)) as u64,
                 _ => u64::from_le(std::ptr::read_unaligned(p as *const u64)),
             }
-        }
+        })
     }
 
-    /// Writes a little-endian value of `size` (1, 2, 4, 8) bytes at `pa`,
-    /// which must be in RAM.
+    /// Writes the low `size` (1, 2, 4 or 8) bytes of `value` at `pa`,
+    /// little-endian. Any other size, or a range not entirely in RAM, is
+    /// `Err` and writes nothing.
     #[inline]
-    pub fn store(&mut self, pa: u64, size: u8, value: u64) {
-        let p = self.host_addr(pa) as *mut u8;
+    pub fn store(&mut self, pa: u64, size: u8, value: u64) -> Result<(), OutOfRange> {
+        let p = self.inner.access_ptr(pa, size)?;
         // SAFETY: as in `load`.
         unsafe {
             match size {
@@ -286,30 +341,40 @@ impl GuestRam {
                 _ => std::ptr::write_unaligned(p as *mut u64, value.to_le()),
             }
         }
+        Ok(())
     }
 
-    /// Atomically replaces the 64-bit word at `pa` (8-aligned, in RAM) with
-    /// `new` if it still holds `old`. Used for hardware A/D updates, which the
-    /// privileged spec requires to be atomic with respect to other harts.
-    pub fn compare_exchange_u64(&self, pa: u64, old: u64, new: u64) -> bool {
-        debug_assert!(pa.is_multiple_of(8) && self.contains(pa, 8));
-        let p = self.host_addr(pa) as *const AtomicU64;
-        // SAFETY: in RAM, 8-aligned (RAM base is page aligned), and the
-        // mapping outlives the reference.
-        let word = unsafe { &*p };
-        word.compare_exchange(old.to_le(), new.to_le(), Ordering::SeqCst, Ordering::SeqCst)
-            .is_ok()
+    /// Atomically replaces the 64-bit word at `pa` with `new` if it still
+    /// holds `old`; returns whether it did. Used for hardware A/D updates,
+    /// which the privileged spec requires to be atomic with respect to
+    /// other harts. `Err` unless `pa` is 8-aligned and in RAM.
+    pub fn compare_exchange_u64(&self, pa: u64, old: u64, new: u64) -> Result<bool, OutOfRange> {
+        let p = self.inner.access_ptr(pa, 8)?;
+        if !(p as usize).is_multiple_of(8) {
+            return Err(OutOfRange { addr: pa, len: 8 });
+        }
+        // SAFETY: in the live mapping and 8-aligned (checked above), and
+        // every access to guest RAM is through raw pointers, never through a
+        // Rust reference that this atomic view could alias.
+        let word = unsafe { &*(p as *const AtomicU64) };
+        Ok(word
+            .compare_exchange(old.to_le(), new.to_le(), Ordering::SeqCst, Ordering::SeqCst)
+            .is_ok())
     }
 
-    /// Whether the page holding `pa` (in RAM) has pre-decoded code.
+    /// Whether the page holding `pa` has pre-decoded code (never outside
+    /// RAM).
     #[inline]
     pub fn is_code_page(&self, pa: u64) -> bool {
         self.inner.is_code_page(pa)
     }
 
-    /// Marks the page holding `pa` (in RAM) as holding pre-decoded code.
+    /// Marks the page holding `pa` as holding pre-decoded code (ignored
+    /// outside RAM, where nothing is decoded).
     pub fn set_code_page(&mut self, pa: u64, is_code: bool) {
-        let i = self.inner.page_index(pa);
+        let Some(i) = self.inner.page_index(pa) else {
+            return;
+        };
         let word = &self.inner.code_pages[i / 64];
         if is_code {
             word.fetch_or(1 << (i % 64), Ordering::Relaxed);
@@ -349,13 +414,52 @@ mod tests {
     #[test]
     fn load_store_round_trip_and_bounds() {
         let mut ram = GuestRam::new(0x8000_0000, 0x2000).unwrap();
-        ram.store(0x8000_0ffd, 8, 0x1122_3344_5566_7788);
-        assert_eq!(ram.load(0x8000_0ffd, 8), 0x1122_3344_5566_7788);
-        assert_eq!(ram.load(0x8000_0ffd, 1), 0x88);
+        ram.store(0x8000_0ffd, 8, 0x1122_3344_5566_7788).unwrap();
+        assert_eq!(ram.load(0x8000_0ffd, 8), Ok(0x1122_3344_5566_7788));
+        assert_eq!(ram.load(0x8000_0ffd, 1), Ok(0x88));
         assert!(ram.contains(0x8000_1ff8, 8));
         assert!(!ram.contains(0x8000_1ff9, 8));
         assert!(!ram.contains(0x7fff_ffff, 1));
-        assert!(ram.read(0x8000_2000, &mut [0u8; 1]).is_none());
+        assert_eq!(ram.read(0x8000_2000, &mut [0u8; 1]), out(0x8000_2000, 1));
+    }
+
+    fn out<T>(addr: u64, len: u64) -> Result<T, OutOfRange> {
+        Err(OutOfRange { addr, len })
+    }
+
+    #[test]
+    fn scalar_accesses_are_checked_in_every_build() {
+        let mut ram = GuestRam::new(0x8000_0000, 0x2000).unwrap();
+        // Straddling the end, below the base, wrapping around the top.
+        assert_eq!(ram.load(0x8000_1ffc, 8), out(0x8000_1ffc, 8));
+        assert_eq!(ram.store(0x8000_1fff, 2, 0), out(0x8000_1fff, 2));
+        assert_eq!(ram.load(0x7fff_fffc, 4), out(0x7fff_fffc, 4));
+        assert_eq!(ram.load(u64::MAX - 3, 8), out(u64::MAX - 3, 8));
+        // Only the scalar sizes exist; a 3-byte access must not read 8.
+        assert_eq!(ram.load(0x8000_1ffd, 3), out(0x8000_1ffd, 3));
+        assert_eq!(ram.store(0x8000_0000, 16, 0), out(0x8000_0000, 16));
+        // The compare-and-swap wants an aligned word in RAM.
+        assert_eq!(
+            ram.compare_exchange_u64(0x8000_0004, 0, 1),
+            out(0x8000_0004, 8)
+        );
+        assert_eq!(
+            ram.compare_exchange_u64(0x8000_2000, 0, 1),
+            out(0x8000_2000, 8)
+        );
+        assert_eq!(ram.compare_exchange_u64(0x8000_0008, 0, 7), Ok(true));
+        assert_eq!(ram.compare_exchange_u64(0x8000_0008, 0, 9), Ok(false));
+        assert_eq!(ram.load(0x8000_0008, 8), Ok(7));
+        // Pages and host addresses.
+        assert!(ram.page(0x8000_2000).is_none());
+        let page = ram.page(0x8000_1234).unwrap();
+        assert_eq!(ram.pa_of_host(page.host() + 0x10), Some(0x8000_1010));
+        assert_eq!(ram.pa_of_host(ram.host_base() + 0x2000), None);
+        assert_eq!(ram.pa_of_host(ram.host_base().wrapping_sub(1)), None);
+        // Code-page bits outside RAM: never set, never indexed.
+        ram.set_code_page(0x1000, true);
+        assert!(!ram.is_code_page(0x1000));
+        assert!(!ram.is_code_page(u64::MAX));
     }
 
     #[test]
@@ -378,7 +482,7 @@ mod tests {
         dma.write(0x8000_1ffe, &[1, 2, 3, 4]).unwrap();
         assert_eq!(ram.take_dma_dirty_pages(), Some(vec![0x8000_2000]));
         assert_eq!(ram.take_dma_dirty_pages(), None);
-        assert_eq!(ram.load(0x8000_1ffe, 4), 0x0403_0201);
+        assert_eq!(ram.load(0x8000_1ffe, 4), Ok(0x0403_0201));
         assert!(dma.write(0x800f_fffe, &[0; 4]).is_err());
         assert!(dma.read(0x7fff_ffff, &mut [0; 2]).is_err());
         assert!(dma.read(u64::MAX, &mut [0; 2]).is_err());
@@ -389,5 +493,7 @@ mod tests {
     fn rejects_bad_sizes() {
         assert!(GuestRam::new(0x8000_0000, 0).is_err());
         assert!(GuestRam::new(0x8000_0000, 100).is_err());
+        // base + size must not wrap around the address space.
+        assert!(GuestRam::new(u64::MAX - 0xfff, 0x2000).is_err());
     }
 }

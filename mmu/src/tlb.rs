@@ -11,7 +11,13 @@
 //! 3. host address = `vaddr + entry.addend`.
 //!
 //! Only RAM pages are entered, so a hit is always a plain host memory access.
+//! Entries can only be made from a [`RamPage`], and the TLB keeps a handle
+//! on the RAM its entries point into, so a hit always lands in a live
+//! mapping: safe code cannot plant a host address.
 
+use std::mem::offset_of;
+
+use crate::ram::{GuestMemory, RamPage};
 use crate::PAGE_SHIFT;
 
 /// Entries per table (a power of two).
@@ -64,15 +70,48 @@ pub enum TlbKind {
 }
 
 /// All translation contexts.
+///
+/// The fields are private: entries are made only by [`Tlb::fill`], which is
+/// what makes a hit's host address safe to dereference. Generated code
+/// addresses the tables through the offset constants below.
 #[repr(C)]
 pub struct Tlb {
     /// One set per context.
-    pub sets: [TlbSet; TLB_CONTEXTS],
+    sets: [TlbSet; TLB_CONTEXTS],
     /// Whether any entry came from a superpage: then `sfence.vma` of one
     /// address must flush everything, since other 4 KiB pieces of the same
     /// superpage may be cached under other indices.
     has_superpage: bool,
+    /// The RAM every entry points into, held so that its mapping outlives
+    /// the entries.
+    owner: Option<GuestMemory>,
 }
+
+/// Byte offset of context `ctx`'s [`TlbSet`] in a [`Tlb`].
+pub const fn set_offset(ctx: usize) -> usize {
+    offset_of!(Tlb, sets) + ctx * std::mem::size_of::<TlbSet>()
+}
+/// Byte offset of the fetch table in a [`TlbSet`].
+pub const SET_FETCH_OFFSET: usize = offset_of!(TlbSet, fetch);
+/// Byte offset of the load table in a [`TlbSet`].
+pub const SET_LOAD_OFFSET: usize = offset_of!(TlbSet, load);
+/// Byte offset of the store table in a [`TlbSet`].
+pub const SET_STORE_OFFSET: usize = offset_of!(TlbSet, store);
+/// Byte offset of `tag` in a [`TlbEntry`].
+pub const ENTRY_TAG_OFFSET: usize = offset_of!(TlbEntry, tag);
+/// Byte offset of `addend` in a [`TlbEntry`].
+pub const ENTRY_ADDEND_OFFSET: usize = offset_of!(TlbEntry, addend);
+
+// The hit path's address arithmetic assumes this layout: entries of two
+// words, tag first; tables back to back; sets back to back from offset 0.
+const _: () = {
+    assert!(std::mem::size_of::<TlbEntry>() == 16);
+    assert!(ENTRY_TAG_OFFSET == 0 && ENTRY_ADDEND_OFFSET == 8);
+    assert!(SET_FETCH_OFFSET == 0);
+    assert!(SET_LOAD_OFFSET == 16 * TLB_ENTRIES);
+    assert!(SET_STORE_OFFSET == 32 * TLB_ENTRIES);
+    assert!(set_offset(0) == 0);
+};
 
 /// Index of `vaddr`'s entry.
 #[inline(always)]
@@ -103,6 +142,7 @@ impl Tlb {
         Tlb {
             sets: [SET; TLB_CONTEXTS],
             has_superpage: false,
+            owner: None,
         }
     }
 
@@ -128,17 +168,27 @@ impl Tlb {
         }
     }
 
-    /// Enters the page of `vaddr`, whose first byte is at host address
-    /// `host_page`. `superpage` says whether the translation came from a
-    /// superpage leaf.
+    /// Enters `page` as the translation of `vaddr`'s page. `superpage`
+    /// says whether the translation came from a superpage leaf. A page of
+    /// another RAM than the current entries' drops them all first, so that
+    /// the TLB only ever points into the one mapping it keeps alive.
     pub fn fill(
         &mut self,
         ctx: usize,
         kind: TlbKind,
         vaddr: u64,
-        host_page: usize,
+        page: RamPage<'_>,
         superpage: bool,
     ) {
+        if !self
+            .owner
+            .as_ref()
+            .is_some_and(|o| o.same_mapping(page.ram))
+        {
+            self.flush_all();
+            self.owner = Some(page.ram.dma_handle());
+        }
+        let host_page = page.host;
         let tag = vaddr & PAGE_MASK;
         let set = &mut self.sets[ctx & (TLB_CONTEXTS - 1)];
         let table = match kind {
@@ -191,16 +241,25 @@ impl Tlb {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::GuestRam;
 
     #[test]
     fn hit_miss_alignment_and_flush() {
+        let ram = GuestRam::new(0x8000_0000, 0x10_0000).unwrap();
+        let host = ram.host_base() + 0x7000;
         let mut tlb = Tlb::new();
         assert_eq!(tlb.lookup(1, TlbKind::Load, 0x1000, 8), None);
-        tlb.fill(1, TlbKind::Load, 0x1234, 0x7000_0000, false);
-        assert_eq!(tlb.lookup(1, TlbKind::Load, 0x1238, 8), Some(0x7000_0238));
+        tlb.fill(
+            1,
+            TlbKind::Load,
+            0x1234,
+            ram.page(0x8000_7000).unwrap(),
+            false,
+        );
+        assert_eq!(tlb.lookup(1, TlbKind::Load, 0x1238, 8), Some(host + 0x238));
         // Misaligned access never hits.
         assert_eq!(tlb.lookup(1, TlbKind::Load, 0x1239, 8), None);
-        assert_eq!(tlb.lookup(1, TlbKind::Load, 0x1239, 1), Some(0x7000_0239));
+        assert_eq!(tlb.lookup(1, TlbKind::Load, 0x1239, 1), Some(host + 0x239));
         // Other contexts and kinds are separate.
         assert_eq!(tlb.lookup(0, TlbKind::Load, 0x1238, 8), None);
         assert_eq!(tlb.lookup(1, TlbKind::Store, 0x1238, 8), None);
@@ -213,10 +272,57 @@ mod tests {
 
     #[test]
     fn superpage_makes_address_flush_global() {
+        let ram = GuestRam::new(0x8000_0000, 0x10_0000).unwrap();
         let mut tlb = Tlb::new();
-        tlb.fill(0, TlbKind::Fetch, 0x20_0000, 0x1000, true);
-        tlb.fill(0, TlbKind::Fetch, 0x40_0000, 0x2000, false);
+        tlb.fill(
+            0,
+            TlbKind::Fetch,
+            0x20_0000,
+            ram.page(0x8000_1000).unwrap(),
+            true,
+        );
+        tlb.fill(
+            0,
+            TlbKind::Fetch,
+            0x40_0000,
+            ram.page(0x8000_2000).unwrap(),
+            false,
+        );
         tlb.flush_vaddr(0x20_0000);
         assert_eq!(tlb.lookup(0, TlbKind::Fetch, 0x40_0000, 1), None);
+    }
+
+    #[test]
+    fn entries_keep_their_ram_alive_and_never_mix_mappings() {
+        let mut tlb = Tlb::new();
+        let first = GuestRam::new(0x8000_0000, 0x10_0000).unwrap();
+        tlb.fill(
+            0,
+            TlbKind::Load,
+            0x1000,
+            first.page(0x8000_0000).unwrap(),
+            false,
+        );
+        let host = tlb.lookup(0, TlbKind::Load, 0x1000, 8).unwrap();
+        // The RAM goes away, but the TLB's handle keeps its mapping: the
+        // hit still points at live memory (zeroed, as it was).
+        drop(first);
+        // SAFETY: the point of the test; the entry's page is kept mapped by
+        // the TLB's owner handle.
+        assert_eq!(unsafe { *(host as *const u64) }, 0);
+        // A page of other RAM drops every entry of the old one.
+        let second = GuestRam::new(0x8000_0000, 0x10_0000).unwrap();
+        tlb.fill(
+            1,
+            TlbKind::Store,
+            0x5000,
+            second.page(0x8000_5000).unwrap(),
+            false,
+        );
+        assert_eq!(tlb.lookup(0, TlbKind::Load, 0x1000, 8), None);
+        assert_eq!(
+            tlb.lookup(1, TlbKind::Store, 0x5008, 8),
+            Some(second.host_base() + 0x5008)
+        );
     }
 }

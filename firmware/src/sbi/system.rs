@@ -67,7 +67,7 @@ pub(super) fn dbcn(
                 return SbiRet::err(error::INVALID_PARAM);
             };
             let mut buf = vec![0u8; len as usize];
-            if bus.ram().read(pa, &mut buf).is_none() {
+            if bus.ram().read(pa, &mut buf).is_err() {
                 return SbiRet::err(error::INVALID_PARAM);
             }
             console.write(&buf);
@@ -83,7 +83,7 @@ pub(super) fn dbcn(
             let got = console.read(&mut buf).min(buf.len());
             // The write goes through the RAM's DMA path, so decoded code on
             // those pages is invalidated before the hart runs again.
-            if bus.ram_mut().write(pa, &buf[..got]).is_none() {
+            if bus.ram_mut().write(pa, &buf[..got]).is_err() {
                 return SbiRet::err(error::INVALID_PARAM);
             }
             SbiRet::ok(got as u64)

@@ -167,20 +167,19 @@ fn send_ipi_raises_ssip_on_the_named_hart() {
 #[test]
 fn remote_sfence_vma_flushes_the_tlb() {
     let mut r = rig();
-    let page = vec![0u8; 4096];
-    let host = page.as_ptr() as usize;
-    r.hart.tlb.fill(1, TlbKind::Load, 0x4000, host, false);
-    assert!(r.hart.tlb.lookup(1, TlbKind::Load, 0x4000, 8).is_some());
+    let page = r.bus.ram().page(RAM_BASE).expect("RAM page");
+    r.hart.tlb_mut().fill(1, TlbKind::Load, 0x4000, page, false);
+    assert!(r.hart.tlb().lookup(1, TlbKind::Load, 0x4000, 8).is_some());
     assert_eq!(
         r.err(eid::RFENCE, 1, &[0b10, 0, 0, 0]),
         error::INVALID_PARAM
     );
     assert!(
-        r.hart.tlb.lookup(1, TlbKind::Load, 0x4000, 8).is_some(),
+        r.hart.tlb().lookup(1, TlbKind::Load, 0x4000, 8).is_some(),
         "an invalid hart list does nothing"
     );
     r.ok(eid::RFENCE, 2, &[1, 0, 0x4000, 0x1000, 7]);
-    assert!(r.hart.tlb.lookup(1, TlbKind::Load, 0x4000, 8).is_none());
+    assert!(r.hart.tlb().lookup(1, TlbKind::Load, 0x4000, 8).is_none());
 
     r.ok(eid::RFENCE, 0, &[1, 0]);
     for hfence in 3..=6 {

@@ -214,6 +214,19 @@ test_##num:           \
     la a1, entry;          \
     call run_mode
 
+/* Check `num`: run the instructions (on registers other than a0/a1/t0-t2,
+   which run_mode uses) in privilege `prv`; the first of them must trap into
+   M-mode with `cause` and mtval == `tval` (a constant). */
+#define TEST_TRAP(num, prv, cause, tval, ...) \
+    TEST_NUM(num);                           \
+    RUN_IN(prv, 1f);                         \
+    j 2f;                                    \
+1:  __VA_ARGS__;                             \
+    ecall;                                   \
+2:  CHECK_TRAP_CAUSE(cause);                 \
+    CHECK_TRAP_EPC(1b);                      \
+    CHECK_TRAP_TVAL(tval)
+
 /* End the test now. */
 #define PASS j pass
 #define FAIL j fail
