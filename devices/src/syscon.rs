@@ -45,7 +45,14 @@ impl MmioDevice for SifiveTest {
             log::debug!("sifive_test: ignored {size}-byte write at {offset:#x}");
             return;
         }
-        let value = value as u32;
+        // Only the bytes the access carries count (the bus passes the whole
+        // source register): a 16-bit store of a register whose upper half is
+        // not zero must not turn into a FAIL code.
+        let value = if size >= 4 {
+            value as u32
+        } else {
+            value as u32 & 0xffff
+        };
         let event = match value & 0xffff {
             FINISHER_PASS => PowerEvent::Shutdown(0),
             FINISHER_FAIL => PowerEvent::Shutdown(value >> 16),
@@ -77,6 +84,11 @@ mod tests {
         assert_eq!(post(0, 4, 0xffff_3333), Some(PowerEvent::Shutdown(0xffff)));
         assert_eq!(post(0, 4, 0x7777), Some(PowerEvent::Reboot));
         assert_eq!(post(0, 2, 0x5555), Some(PowerEvent::Shutdown(0)));
+        assert_eq!(
+            post(0, 2, 0x0007_3333),
+            Some(PowerEvent::Shutdown(0)),
+            "16-bit write: the code bits are not part of it"
+        );
         assert_eq!(
             post(0, 8, 0xdead_0000_0001_3333),
             Some(PowerEvent::Shutdown(1)),

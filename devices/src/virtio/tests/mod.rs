@@ -3,6 +3,7 @@
 //! written by hand into guest RAM.
 
 mod blk;
+mod fuzz;
 mod hostile;
 mod transport;
 
@@ -119,7 +120,13 @@ pub(crate) struct Rig {
 
 impl Rig {
     pub(crate) fn new(device: Box<dyn VirtioDevice>) -> Self {
-        let ram = GuestRam::new(RAM_BASE, RAM_SIZE).unwrap();
+        Rig::with_ram(device, RAM_SIZE)
+    }
+
+    /// A rig with `ram_size` bytes of RAM at [`RAM_BASE`] (at least the
+    /// usual layout's 128 KiB).
+    pub(crate) fn with_ram(device: Box<dyn VirtioDevice>, ram_size: u64) -> Self {
+        let ram = GuestRam::new(RAM_BASE, ram_size).unwrap();
         let mem = ram.dma_handle();
         let levels = IrqLevels::new();
         let dev = VirtioMmio::new(device, mem.clone(), levels.line(IRQ_SOURCE));
