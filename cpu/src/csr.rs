@@ -376,6 +376,10 @@ impl Hart {
             MCAUSE => self.csr.mcause = v,
             MTVAL => self.csr.mtval = v,
             0x3a0..=0x3af => {
+                // RV64 has only the even pmpcfg registers.
+                if csr & 1 != 0 {
+                    return Err(Trap::illegal(bits));
+                }
                 self.pmp.write_cfg((csr - PMPCFG0) as usize, v);
                 effect.flush_tlb = true;
             }

@@ -123,17 +123,31 @@ impl Pmp {
         self.cfg.iter().any(|c| (c >> A_SHIFT) & 3 != 0)
     }
 
-    /// Reads `pmpcfgN` (N even: RV64 packs eight entries per CSR).
-    pub fn read_cfg(&self, n: usize) -> u64 {
-        let base = n * 4;
-        (0..8).fold(0, |acc, k| acc | (self.cfg[base + k] as u64) << (8 * k))
+    /// The entries `pmpcfgN` holds: eight from `4 * N` (N even: RV64 packs
+    /// eight entries per CSR), or none for the registers of entries heron
+    /// does not implement (16..63), which read as zero.
+    fn cfg_entries(n: usize) -> std::ops::Range<usize> {
+        let base = n.saturating_mul(4);
+        if n.is_multiple_of(2) && base < PMP_ENTRIES {
+            base..base + 8
+        } else {
+            0..0
+        }
     }
 
-    /// Writes `pmpcfgN`; locked entries keep their value.
+    /// Reads `pmpcfgN` (N even).
+    pub fn read_cfg(&self, n: usize) -> u64 {
+        let entries = Self::cfg_entries(n);
+        let base = entries.start;
+        entries.fold(0, |acc, i| acc | (self.cfg[i] as u64) << (8 * (i - base)))
+    }
+
+    /// Writes `pmpcfgN` (N even); locked entries keep their value.
     pub fn write_cfg(&mut self, n: usize, value: u64) {
-        let base = n * 4;
-        for k in 0..8 {
-            let i = base + k;
+        let entries = Self::cfg_entries(n);
+        let base = entries.start;
+        for i in entries {
+            let k = i - base;
             if self.locked(i) {
                 continue;
             }
@@ -148,13 +162,14 @@ impl Pmp {
 
     /// Reads `pmpaddrI`.
     pub fn read_addr(&self, i: usize) -> u64 {
-        self.addr[i]
+        // Entries past the implemented ones read as zero.
+        self.addr.get(i).copied().unwrap_or(0)
     }
 
     /// Writes `pmpaddrI`, unless entry `i` is locked or entry `i + 1` is a
     /// locked TOR entry (which uses this address as its base).
     pub fn write_addr(&mut self, i: usize, value: u64) {
-        if self.locked(i) {
+        if i >= PMP_ENTRIES || self.locked(i) {
             return;
         }
         if i + 1 < PMP_ENTRIES && self.locked(i + 1) && self.mode(i + 1) == AddrMatch::Tor {
@@ -167,6 +182,24 @@ impl Pmp {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn registers_of_unimplemented_entries_read_zero_and_ignore_writes() {
+        let mut pmp = Pmp::default();
+        pmp.write_cfg(0, 0x0f0f);
+        pmp.write_cfg(2, 0x0d);
+        // pmpcfg4..14 (entries 16..63) and odd numbers hold nothing.
+        for n in [1, 3, 4, 6, 14, 15, usize::MAX] {
+            pmp.write_cfg(n, u64::MAX);
+            assert_eq!(pmp.read_cfg(n), 0, "pmpcfg{n}");
+        }
+        assert_eq!(pmp.read_cfg(0), 0x0f0f);
+        assert_eq!(pmp.read_cfg(2), 0x0d);
+        pmp.write_addr(16, 5);
+        pmp.write_addr(63, 5);
+        assert_eq!(pmp.read_addr(16), 0);
+        assert_eq!(pmp.read_addr(usize::MAX), 0);
+    }
 
     const NAPOT: u64 = 3 << 3;
     const TOR: u64 = 1 << 3;
