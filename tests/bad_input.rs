@@ -5,6 +5,7 @@
 mod common;
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use common::run_heron;
 
@@ -237,4 +238,79 @@ fn trap_storm_still_honours_the_timeout() {
     );
     assert_eq!(status, 124, "{stderr}");
     assert!(started.elapsed().as_secs() < 10);
+}
+
+/// A guest that powers off at once through the built-in SBI.
+fn poweroff_image() -> PathBuf {
+    scratch(
+        "poweroff.Image",
+        &common::linux_image(&common::rv::sbi_shutdown()),
+    )
+}
+
+/// A FIFO at `name` under the scratch directory (a fresh one each time).
+fn fifo(name: &str) -> PathBuf {
+    let path = common::out_dir().join(name);
+    let _ = std::fs::remove_file(&path);
+    let status = std::process::Command::new("mkfifo")
+        .arg(&path)
+        .status()
+        .expect("run mkfifo");
+    assert!(status.success(), "mkfifo {}", path.display());
+    path
+}
+
+/// Like [`expect_error`], with a hard limit short enough that a heron
+/// blocked on its input fails the test rather than stalling it.
+fn expect_error_soon(args: &[&str], needle: &str) {
+    let (status, stdout, stderr) = common::run_heron_within(args, Duration::from_secs(20));
+    assert_eq!(
+        status, EXIT_BAD_INPUT,
+        "args {args:?} (137: killed at the limit)\nstdout: {stdout}\nstderr: {stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "heron panicked: {stderr}");
+    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "one line: {stderr}");
+    assert!(
+        lines[0].starts_with("heron: ") && lines[0].contains(needle),
+        "expected an error mentioning {needle:?}, got: {stderr}"
+    );
+}
+
+#[test]
+fn kernel_initrd_and_firmware_must_be_regular_files() {
+    let image = poweroff_image();
+    let image = image.to_str().unwrap();
+    let pipe = fifo("input.fifo");
+    let pipe = pipe.to_str().unwrap();
+    let dir = common::out_dir();
+    let dir = dir.to_str().unwrap();
+    for odd in ["/dev/zero", pipe, dir] {
+        let message = format!("{odd} is not a regular file");
+        expect_error_soon(&["run", "--kernel", odd], &message);
+        expect_error_soon(&["run", "--kernel", image, "--initrd", odd], &message);
+        expect_error_soon(&["run", "--kernel", image, "--bios", odd], &message);
+    }
+}
+
+#[test]
+fn kernel_and_initrd_larger_than_ram_are_refused_unread() {
+    // Sparse: nothing is written, and heron must not read it either.
+    let big = common::out_dir().join("bigger-than-ram.bin");
+    let f = std::fs::File::create(&big).expect("create");
+    f.set_len((64 << 20) + 4096).expect("set_len");
+    drop(f);
+    let big = big.to_str().unwrap();
+    let image = poweroff_image();
+    let image = image.to_str().unwrap();
+    let m = ["--memory", "64M"];
+    expect_error_soon(&[&["run", "--kernel", big][..], &m].concat(), "larger than");
+    expect_error_soon(
+        &[&["run", "--kernel", image, "--initrd", big][..], &m].concat(),
+        "larger than",
+    );
+    expect_error_soon(
+        &[&["run", "--kernel", image, "--bios", big][..], &m].concat(),
+        "larger than",
+    );
 }
