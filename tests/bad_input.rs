@@ -314,3 +314,85 @@ fn kernel_and_initrd_larger_than_ram_are_refused_unread() {
         "larger than",
     );
 }
+
+#[test]
+fn disks_must_be_regular_files_or_block_devices() {
+    let image = poweroff_image();
+    let image = image.to_str().unwrap();
+    let pipe = fifo("disk.fifo");
+    let pipe = pipe.to_str().unwrap();
+    let dir = common::out_dir();
+    let dir = dir.to_str().unwrap();
+    let ro_pipe = format!("{pipe},readonly");
+    for disk in ["/dev/zero", "/dev/null", pipe, &ro_pipe, dir] {
+        let args = ["run", "--kernel", image, "--timeout", "10", "--disk", disk];
+        expect_error_soon(&args, "not a regular file or block device");
+    }
+}
+
+/// A 4 KiB disk image at `name`.
+fn disk_image(name: &str) -> PathBuf {
+    scratch(name, &[0u8; 4096])
+}
+
+#[test]
+fn disk_given_twice_is_refused_unless_both_are_read_only() {
+    let image = poweroff_image();
+    let image = image.to_str().unwrap();
+    let disk = disk_image("twice.img");
+    let disk = disk.to_str().unwrap();
+    let ro = format!("{disk},readonly");
+    let run = |extra: &[&str]| {
+        let args = [&["run", "--kernel", image, "--timeout", "10"][..], extra].concat();
+        common::run_heron_within(&args, Duration::from_secs(20))
+    };
+    let lock =
+        "Failed to get \"write\" lock: the image is in use by another process (or given twice)";
+    expect_error_soon(
+        &["run", "--kernel", image, "--disk", disk, "--disk", disk],
+        lock,
+    );
+    expect_error_soon(
+        &["run", "--kernel", image, "--disk", &ro, "--disk", disk],
+        "Failed to get",
+    );
+    expect_error_soon(
+        &["run", "--kernel", image, "--disk", disk, "--disk", &ro],
+        "Failed to get",
+    );
+    // Readers share the image.
+    let (code, _, err) = run(&["--disk", &ro, "--disk", &ro]);
+    assert_eq!(code, 0, "two read-only uses: {err}");
+    let (code, _, err) = run(&["--snapshot", "--disk", disk, "--disk", disk]);
+    assert_eq!(code, 0, "two snapshot uses: {err}");
+}
+
+#[test]
+fn disk_in_use_by_another_heron_is_refused() {
+    let disk = disk_image("shared.img");
+    let ready = "guest-up";
+    let spin = scratch(
+        "print-spin.Image",
+        &common::linux_image(&common::rv::sbi_print_then_spin(ready)),
+    );
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_heron"));
+    cmd.args(["run", "--timeout", "60", "--kernel"])
+        .arg(&spin)
+        .arg("--disk")
+        .arg(&disk)
+        .stdin(std::process::Stdio::null());
+    let first = common::Proc::spawn(&mut cmd, Duration::from_secs(60));
+    // The guest prints only after the board (and its disks) is built.
+    first.wait_for(ready);
+    let image = poweroff_image();
+    let (image, disk) = (image.to_str().unwrap(), disk.to_str().unwrap());
+    expect_error_soon(
+        &["run", "--kernel", image, "--disk", disk],
+        "\"write\" lock",
+    );
+    let ro = format!("{disk},readonly");
+    expect_error_soon(&["run", "--kernel", image, "--disk", &ro], "lock");
+    let snapshot = ["run", "--kernel", image, "--snapshot", "--disk", disk];
+    expect_error_soon(&snapshot, "lock");
+    drop(first); // kills it
+}
