@@ -35,6 +35,9 @@ const EXIT_GUEST_CRASH: u8 = 4;
 const EXIT_TIMEOUT: u8 = 124;
 /// Exit code when gdb kills the guest (as a process killed by SIGKILL).
 const EXIT_KILLED: u8 = 137;
+/// The longest `--timeout` (about 31 years): any longer would overflow the
+/// clock's arithmetic.
+const MAX_TIMEOUT_SECS: f64 = 1e9;
 
 /// Everything that can stop heron itself (not the guest).
 #[derive(Debug, Error)]
@@ -43,7 +46,7 @@ enum HeronError {
     Board(#[from] BoardError),
     #[error("console: {0}")]
     Console(ConsoleError),
-    #[error("--timeout must be a positive number of seconds")]
+    #[error("--timeout must be a positive number of seconds, at most {MAX_TIMEOUT_SECS:e}")]
     BadTimeout,
     #[error(transparent)]
     Gdb(#[from] gdb::GdbError),
@@ -69,7 +72,7 @@ impl HeronError {
 
 fn run(args: RunArgs) -> Result<u8, HeronError> {
     let timeout = match args.timeout {
-        Some(t) if t.is_finite() && t > 0.0 => Some(Duration::from_secs_f64(t)),
+        Some(t) if t > 0.0 && t <= MAX_TIMEOUT_SECS => Some(Duration::from_secs_f64(t)),
         Some(_) => return Err(HeronError::BadTimeout),
         None => None,
     };
