@@ -155,6 +155,14 @@ fn bad_options() {
         EXIT_BAD_INPUT,
         "timeout",
     );
+    // Too long for the clock: once a panic (SIGABRT), found by fuzz_inputs.
+    for huge in ["1e19", "1e20", "inf"] {
+        expect_error(
+            &["run", "--kernel", k, "--timeout", huge],
+            EXIT_BAD_INPUT,
+            "at most 1e9",
+        );
+    }
     expect_error(
         &["run", "--kernel", k, "--disk", "x.img,bogus"],
         EXIT_BAD_INPUT,
