@@ -2,7 +2,9 @@
 //! on it, and the ways a guest boots (bare-metal ELF in M-mode, a Linux
 //! kernel on the built-in SBI, or an M-mode firmware such as OpenSBI).
 
-use std::io::Write;
+use std::fs::OpenOptions;
+use std::io::{Read, Write};
+use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 use heron_cpu::MisalignedAccess;
@@ -136,6 +138,21 @@ pub enum BoardError {
         /// Why.
         source: std::io::Error,
     },
+    /// A kernel, initrd or firmware that is a device, FIFO, directory...
+    #[error("{0} is not a regular file")]
+    NotRegularFile(PathBuf),
+    /// A kernel, initrd or firmware too large to be loaded.
+    #[error("{path} is {size} bytes, larger than {limit} bytes ({why})")]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// Its size.
+        size: u64,
+        /// The most it may have.
+        limit: u64,
+        /// Where the limit comes from.
+        why: &'static str,
+    },
     /// More disks than virtio slots.
     #[error("at most {max} disks are supported, {given} given")]
     TooManyDisks {
@@ -194,11 +211,58 @@ impl SbiConsole for StdoutConsole {
     }
 }
 
-fn read_file(path: &Path) -> Result<Vec<u8>, BoardError> {
-    std::fs::read(path).map_err(|source| BoardError::Read {
+/// The most heron reads of an ELF file when that is more than the RAM:
+/// its symbols and debug information are not loaded, so an ELF (a vmlinux
+/// with debug info) may be larger than the guest RAM and still fit.
+const ELF_FILE_MAX: u64 = 4 << 30;
+
+/// Reads a kernel, initrd or firmware file: a regular file, of at most
+/// `ram_size` bytes (anything larger cannot fit in RAM; an ELF may be up
+/// to [`ELF_FILE_MAX`]). Devices such as /dev/zero, FIFOs and directories
+/// are refused before anything is read.
+fn read_file(path: &Path, ram_size: u64) -> Result<Vec<u8>, BoardError> {
+    let read_error = |source| BoardError::Read {
         path: path.to_owned(),
         source,
-    })
+    };
+    // Non-blocking, so that opening a FIFO does not wait for a writer; for
+    // a regular file the flag changes nothing.
+    let file = OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+        .map_err(read_error)?;
+    // The metadata of the opened file, not of the path, which may have
+    // changed in between.
+    let meta = file.metadata().map_err(read_error)?;
+    if !meta.is_file() {
+        return Err(BoardError::NotRegularFile(path.to_owned()));
+    }
+    let mut magic = [0u8; 4];
+    let n = file.read_at(&mut magic, 0).map_err(read_error)?;
+    let (limit, why) = if is_elf(&magic[..n]) && ram_size < ELF_FILE_MAX {
+        (ELF_FILE_MAX, "heron's limit for an ELF file")
+    } else {
+        (ram_size, "the guest RAM, --memory")
+    };
+    let too_large = |size| BoardError::TooLarge {
+        path: path.to_owned(),
+        size,
+        limit,
+        why,
+    };
+    if meta.len() > limit {
+        return Err(too_large(meta.len()));
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    // The file may grow while it is read: never read past the limit.
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(read_error)?;
+    if bytes.len() as u64 > limit {
+        return Err(too_large(bytes.len() as u64));
+    }
+    Ok(bytes)
 }
 
 fn is_elf(bytes: &[u8]) -> bool {
@@ -211,7 +275,7 @@ fn is_linux_image(bytes: &[u8]) -> bool {
 
 /// Builds the board described by `config` and loads the guest.
 pub fn build(config: &BoardConfig) -> Result<Board, BoardError> {
-    let kernel = read_file(&config.kernel)?;
+    let kernel = read_file(&config.kernel, config.ram_size)?;
     let bios = match &config.bios {
         Bios::Auto if is_linux_image(&kernel) => Bios::Builtin,
         Bios::Auto if is_elf(&kernel) => Bios::None,
@@ -246,7 +310,10 @@ pub fn build(config: &BoardConfig) -> Result<Board, BoardError> {
     }
 
     let uart = map_devices(&mut m, config)?;
-    let initrd = config.initrd.as_deref().map(read_file).transpose()?;
+    let initrd = match &config.initrd {
+        Some(path) => Some(read_file(path, config.ram_size)?),
+        None => None,
+    };
     let desc = describe(config);
     match bios {
         Bios::Builtin => {
@@ -416,7 +483,7 @@ fn boot_with_firmware(
     desc: &MachineDescription,
 ) -> Result<(), BoardError> {
     let boot = load_linux(m.bus.ram_mut(), kernel, initrd, desc)?;
-    let fw = read_file(firmware)?;
+    let fw = read_file(firmware, desc.ram.size)?;
     let entry = if is_elf(&fw) {
         load_elf(firmware, m.bus.ram_mut())?.entry
     } else {

@@ -57,7 +57,7 @@ pub struct RunArgs {
     /// Execution engine: `auto` or `interp` (the interpreter).
     #[arg(long, value_name = "auto|interp", default_value = "auto", value_parser = ["auto", "interp"])]
     pub accel: String,
-    /// Guest RAM size (bytes, or with a K, M or G suffix).
+    /// Guest RAM size (bytes, or with a K, M, G or T suffix; at most 1T).
     #[arg(long, value_name = "SIZE", default_value = "512M", value_parser = parse_size)]
     pub memory: u64,
     /// Write the memory between `begin_signature` and `end_signature` to FILE
@@ -127,26 +127,85 @@ fn parse_bios(s: &str) -> Result<Bios, String> {
     })
 }
 
-/// Parses "128M", "1G", "65536" and the like.
+/// The largest `--memory`.
+const MAX_MEMORY: u64 = 1 << 40;
+
+/// Parses "128M", "1G", "1T", "65536" and the like: a number of bytes, or
+/// of KiB, MiB, GiB or TiB with a K, M, G or T suffix (either case). The
+/// size must be a non-zero multiple of 4 KiB, at most 1T.
 fn parse_size(s: &str) -> Result<u64, String> {
     let s = s.trim();
-    let (digits, shift) = match s.char_indices().last() {
-        Some((i, c)) if c.eq_ignore_ascii_case(&'k') => (&s[..i], 10),
-        Some((i, c)) if c.eq_ignore_ascii_case(&'m') => (&s[..i], 20),
-        Some((i, c)) if c.eq_ignore_ascii_case(&'g') => (&s[..i], 30),
+    let (digits, shift) = match s.as_bytes().last().map(u8::to_ascii_lowercase) {
+        // The suffix is one ASCII byte, so the slice ends on a char boundary.
+        Some(b'k') => (&s[..s.len() - 1], 10),
+        Some(b'm') => (&s[..s.len() - 1], 20),
+        Some(b'g') => (&s[..s.len() - 1], 30),
+        Some(b't') => (&s[..s.len() - 1], 40),
         _ => (s, 0),
     };
-    let n: u64 = digits
-        .parse()
-        .map_err(|_| format!("'{s}' is not a size like 512M"))?;
-    let bytes = n
-        .checked_shl(shift)
-        .filter(|b| b >> shift == n)
-        .ok_or(format!("'{s}' is too large"))?;
-    if bytes == 0 || bytes % 4096 != 0 || bytes > (1 << 40) {
+    let out_of_range = || format!("'{s}': memory must be a non-zero multiple of 4 KiB, at most 1T");
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return Err(format!(
-            "'{s}': memory must be a non-zero multiple of 4 KiB, at most 1T"
+            "'{s}' is not a size like 512M (bytes, or a number with a K, M, G or T suffix)"
         ));
     }
+    // All digits: parsing fails only by overflowing, which is out of range.
+    let n: u64 = digits.parse().map_err(|_| out_of_range())?;
+    let bytes = n
+        .checked_mul(1 << shift)
+        .filter(|&b| b != 0 && b % 4096 == 0 && b <= MAX_MEMORY)
+        .ok_or_else(out_of_range)?;
     Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_size;
+
+    #[test]
+    fn sizes_with_every_suffix() {
+        assert_eq!(parse_size("4096"), Ok(4096));
+        assert_eq!(parse_size("4K"), Ok(4096));
+        assert_eq!(parse_size("4k"), Ok(4096));
+        assert_eq!(parse_size("512M"), Ok(512 << 20));
+        assert_eq!(parse_size("2g"), Ok(2 << 30));
+        assert_eq!(parse_size("1T"), Ok(1 << 40));
+        assert_eq!(parse_size("1t"), Ok(1 << 40));
+        assert_eq!(parse_size("1024G"), Ok(1 << 40));
+        assert_eq!(parse_size(" 64M "), Ok(64 << 20));
+    }
+
+    /// The message for sizes out of range, which must say what is allowed.
+    fn range_error(s: &str) -> String {
+        format!("'{s}': memory must be a non-zero multiple of 4 KiB, at most 1T")
+    }
+
+    #[test]
+    fn sizes_out_of_range_say_what_is_allowed() {
+        for s in [
+            "1025G",
+            "2T",
+            "1099511631872",
+            "0",
+            "0M",
+            "123",
+            "4097",
+            "99999999999T",
+        ] {
+            assert_eq!(parse_size(s), Err(range_error(s)), "{s}");
+        }
+        // More digits than a u64 holds.
+        let huge = "99999999999999999999999";
+        assert_eq!(parse_size(huge), Err(range_error(huge)));
+    }
+
+    #[test]
+    fn garbage_is_not_a_size() {
+        for s in [
+            "", "M", "12Q", "1.5G", "-1M", "+1M", "0x1000", "1 G", "1GB", "1KiB", "T1", "é",
+        ] {
+            let e = parse_size(s).expect_err(s);
+            assert!(e.contains("is not a size like 512M"), "{s}: {e}");
+        }
+    }
 }

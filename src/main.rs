@@ -11,6 +11,7 @@ mod htif;
 mod loader;
 mod machine;
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -34,6 +35,9 @@ const EXIT_GUEST_CRASH: u8 = 4;
 const EXIT_TIMEOUT: u8 = 124;
 /// Exit code when gdb kills the guest (as a process killed by SIGKILL).
 const EXIT_KILLED: u8 = 137;
+/// The longest `--timeout` (about 31 years): any longer would overflow the
+/// clock's arithmetic.
+const MAX_TIMEOUT_SECS: f64 = 1e9;
 
 /// Everything that can stop heron itself (not the guest).
 #[derive(Debug, Error)]
@@ -42,7 +46,7 @@ enum HeronError {
     Board(#[from] BoardError),
     #[error("console: {0}")]
     Console(ConsoleError),
-    #[error("--timeout must be a positive number of seconds")]
+    #[error("--timeout must be a positive number of seconds, at most {MAX_TIMEOUT_SECS:e}")]
     BadTimeout,
     #[error(transparent)]
     Gdb(#[from] gdb::GdbError),
@@ -70,7 +74,7 @@ impl HeronError {
 
 fn run(args: RunArgs) -> Result<u8, HeronError> {
     let timeout = match args.timeout {
-        Some(t) if t.is_finite() && t > 0.0 => Some(Duration::from_secs_f64(t)),
+        Some(t) if t > 0.0 && t <= MAX_TIMEOUT_SECS => Some(Duration::from_secs_f64(t)),
         Some(_) => return Err(HeronError::BadTimeout),
         None => None,
     };
@@ -88,13 +92,15 @@ fn run(args: RunArgs) -> Result<u8, HeronError> {
     let started = Instant::now();
     let deadline = timeout.map(|t| started + t);
     let mut total_insns = 0;
-    let mut gdb = match args.debug.gdb_addr() {
-        Some(addr) => Some(gdb::GdbServer::bind(addr, args.debug.gdb_wait)?),
-        None => None,
-    };
+    let mut gdb = None;
     // A guest reset builds the board again; everything else ends the run.
     loop {
         let mut board = board::build(&config)?;
+        // gdb listens from the moment the first board is built (its guest
+        // loaded, its disk images locked) until heron ends.
+        if let (None, Some(addr)) = (&gdb, args.debug.gdb_addr()) {
+            gdb = Some(listen_for_gdb(addr, args.debug.gdb_wait)?);
+        }
         let m = &mut board.machine;
         let log_events = args.debug.log_events();
         if args.trace.is_some() || log_events.any() {
@@ -176,6 +182,19 @@ fn run(args: RunArgs) -> Result<u8, HeronError> {
         }
         return Ok(code);
     }
+}
+
+/// Binds the gdb listener and announces it on stderr in one line,
+/// `heron: gdb listening on HOST:PORT`: the signal that gdb may connect,
+/// and with `--gdb HOST:0` the only way to learn the port.
+fn listen_for_gdb(addr: &str, wait: bool) -> Result<gdb::GdbServer, HeronError> {
+    let server = gdb::GdbServer::bind(addr, wait)?;
+    // One write, so that the line never interleaves with other output.
+    let line = format!("heron: gdb listening on {}\n", server.local_addr());
+    let mut err = std::io::stderr().lock();
+    // As for all of heron's diagnostics, a closed stderr is no reason to stop.
+    let _ = err.write_all(line.as_bytes()).and_then(|()| err.flush());
+    Ok(server)
 }
 
 /// Writes the signature region as Spike does: one little-endian 32-bit word

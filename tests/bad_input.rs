@@ -5,6 +5,7 @@
 mod common;
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use common::run_heron;
 
@@ -154,6 +155,14 @@ fn bad_options() {
         EXIT_BAD_INPUT,
         "timeout",
     );
+    // Too long for the clock: once a panic (SIGABRT), found by fuzz_inputs.
+    for huge in ["1e19", "1e20", "inf"] {
+        expect_error(
+            &["run", "--kernel", k, "--timeout", huge],
+            EXIT_BAD_INPUT,
+            "at most 1e9",
+        );
+    }
     expect_error(
         &["run", "--kernel", k, "--disk", "x.img,bogus"],
         EXIT_BAD_INPUT,
@@ -237,4 +246,161 @@ fn trap_storm_still_honours_the_timeout() {
     );
     assert_eq!(status, 124, "{stderr}");
     assert!(started.elapsed().as_secs() < 10);
+}
+
+/// A guest that powers off at once through the built-in SBI.
+fn poweroff_image() -> PathBuf {
+    scratch(
+        "poweroff.Image",
+        &common::linux_image(&common::rv::sbi_shutdown()),
+    )
+}
+
+/// A FIFO at `name` under the scratch directory (a fresh one each time).
+fn fifo(name: &str) -> PathBuf {
+    let path = common::out_dir().join(name);
+    let _ = std::fs::remove_file(&path);
+    let status = std::process::Command::new("mkfifo")
+        .arg(&path)
+        .status()
+        .expect("run mkfifo");
+    assert!(status.success(), "mkfifo {}", path.display());
+    path
+}
+
+/// Like [`expect_error`], with a hard limit short enough that a heron
+/// blocked on its input fails the test rather than stalling it.
+fn expect_error_soon(args: &[&str], needle: &str) {
+    let (status, stdout, stderr) = common::run_heron_within(args, Duration::from_secs(20));
+    assert_eq!(
+        status, EXIT_BAD_INPUT,
+        "args {args:?} (137: killed at the limit)\nstdout: {stdout}\nstderr: {stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "heron panicked: {stderr}");
+    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "one line: {stderr}");
+    assert!(
+        lines[0].starts_with("heron: ") && lines[0].contains(needle),
+        "expected an error mentioning {needle:?}, got: {stderr}"
+    );
+}
+
+#[test]
+fn kernel_initrd_and_firmware_must_be_regular_files() {
+    let image = poweroff_image();
+    let image = image.to_str().unwrap();
+    let pipe = fifo("input.fifo");
+    let pipe = pipe.to_str().unwrap();
+    let dir = common::out_dir();
+    let dir = dir.to_str().unwrap();
+    for odd in ["/dev/zero", pipe, dir] {
+        let message = format!("{odd} is not a regular file");
+        expect_error_soon(&["run", "--kernel", odd], &message);
+        expect_error_soon(&["run", "--kernel", image, "--initrd", odd], &message);
+        expect_error_soon(&["run", "--kernel", image, "--bios", odd], &message);
+    }
+}
+
+#[test]
+fn kernel_and_initrd_larger_than_ram_are_refused_unread() {
+    // Sparse: nothing is written, and heron must not read it either.
+    let big = common::out_dir().join("bigger-than-ram.bin");
+    let f = std::fs::File::create(&big).expect("create");
+    f.set_len((64 << 20) + 4096).expect("set_len");
+    drop(f);
+    let big = big.to_str().unwrap();
+    let image = poweroff_image();
+    let image = image.to_str().unwrap();
+    let m = ["--memory", "64M"];
+    expect_error_soon(&[&["run", "--kernel", big][..], &m].concat(), "larger than");
+    expect_error_soon(
+        &[&["run", "--kernel", image, "--initrd", big][..], &m].concat(),
+        "larger than",
+    );
+    expect_error_soon(
+        &[&["run", "--kernel", image, "--bios", big][..], &m].concat(),
+        "larger than",
+    );
+}
+
+#[test]
+fn disks_must_be_regular_files_or_block_devices() {
+    let image = poweroff_image();
+    let image = image.to_str().unwrap();
+    let pipe = fifo("disk.fifo");
+    let pipe = pipe.to_str().unwrap();
+    let dir = common::out_dir();
+    let dir = dir.to_str().unwrap();
+    let ro_pipe = format!("{pipe},readonly");
+    for disk in ["/dev/zero", "/dev/null", pipe, &ro_pipe, dir] {
+        let args = ["run", "--kernel", image, "--timeout", "10", "--disk", disk];
+        expect_error_soon(&args, "not a regular file or block device");
+    }
+}
+
+/// A 4 KiB disk image at `name`.
+fn disk_image(name: &str) -> PathBuf {
+    scratch(name, &[0u8; 4096])
+}
+
+#[test]
+fn disk_given_twice_is_refused_unless_both_are_read_only() {
+    let image = poweroff_image();
+    let image = image.to_str().unwrap();
+    let disk = disk_image("twice.img");
+    let disk = disk.to_str().unwrap();
+    let ro = format!("{disk},readonly");
+    let run = |extra: &[&str]| {
+        let args = [&["run", "--kernel", image, "--timeout", "10"][..], extra].concat();
+        common::run_heron_within(&args, Duration::from_secs(20))
+    };
+    let lock =
+        "Failed to get \"write\" lock: the image is in use by another process (or given twice)";
+    expect_error_soon(
+        &["run", "--kernel", image, "--disk", disk, "--disk", disk],
+        lock,
+    );
+    expect_error_soon(
+        &["run", "--kernel", image, "--disk", &ro, "--disk", disk],
+        "Failed to get",
+    );
+    expect_error_soon(
+        &["run", "--kernel", image, "--disk", disk, "--disk", &ro],
+        "Failed to get",
+    );
+    // Readers share the image.
+    let (code, _, err) = run(&["--disk", &ro, "--disk", &ro]);
+    assert_eq!(code, 0, "two read-only uses: {err}");
+    let (code, _, err) = run(&["--snapshot", "--disk", disk, "--disk", disk]);
+    assert_eq!(code, 0, "two snapshot uses: {err}");
+}
+
+#[test]
+fn disk_in_use_by_another_heron_is_refused() {
+    let disk = disk_image("shared.img");
+    let ready = "guest-up";
+    let spin = scratch(
+        "print-spin.Image",
+        &common::linux_image(&common::rv::sbi_print_then_spin(ready)),
+    );
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_heron"));
+    cmd.args(["run", "--timeout", "60", "--kernel"])
+        .arg(&spin)
+        .arg("--disk")
+        .arg(&disk)
+        .stdin(std::process::Stdio::null());
+    let first = common::Proc::spawn(&mut cmd, Duration::from_secs(60));
+    // The guest prints only after the board (and its disks) is built.
+    first.wait_for(ready);
+    let image = poweroff_image();
+    let (image, disk) = (image.to_str().unwrap(), disk.to_str().unwrap());
+    expect_error_soon(
+        &["run", "--kernel", image, "--disk", disk],
+        "\"write\" lock",
+    );
+    let ro = format!("{disk},readonly");
+    expect_error_soon(&["run", "--kernel", image, "--disk", &ro], "lock");
+    let snapshot = ["run", "--kernel", image, "--snapshot", "--disk", disk];
+    expect_error_soon(&snapshot, "lock");
+    drop(first); // kills it
 }

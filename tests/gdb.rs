@@ -1,26 +1,31 @@
 //! The gdb stub, driven by a real gdb (gdb-multiarch, installed by
 //! scripts/setup.sh) against tests/asm/gdb/target.S.
 //!
-//! Each test starts heron with `--gdb 127.0.0.1:PORT -S` on a free port,
-//! runs gdb in batch mode (its `target remote` retries until heron
-//! listens), and checks gdb's output and heron's exit code. Every process
-//! has a hard time limit and is killed at the end.
+//! Each test starts heron with `--gdb 127.0.0.1:0 -S`, reads the port
+//! heron bound from its `heron: gdb listening on ADDR` line (so gdb starts
+//! only once heron listens, on a port nobody else can have taken), runs gdb
+//! in batch mode, and checks gdb's output and heron's exit code. Every
+//! process has a hard time limit and is killed at the end.
 //!
 //! Left alone, target.S exits with code 5 (the number of `bump` calls);
 //! 100 more if `magic` reads 0x1234; `exit` exits with whatever a0 holds.
 
 mod common;
 
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::io::Write;
+use std::net::TcpStream;
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+use std::time::Duration;
 
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex, OnceLock};
-use std::time::{Duration, Instant};
+use common::Proc;
 
 const GDB: &str = "gdb-multiarch";
 /// The most any process of a test may take.
 const LIMIT: Duration = Duration::from_secs(60);
+/// What heron logs at debug level (target `heron::gdb`) when gdb resumes
+/// the guest.
+const RESUMED: &str = "gdb: continuing at";
 
 /// The target program and its symbols.
 fn target() -> &'static common::Program {
@@ -28,130 +33,33 @@ fn target() -> &'static common::Program {
     PROGRAM.get_or_init(|| common::Program::build("gdb/target.S"))
 }
 
-/// A port nothing listens on right now.
-fn free_port() -> u16 {
-    let l = TcpListener::bind("127.0.0.1:0").expect("bind a free port");
-    l.local_addr().expect("local address").port()
+/// heron serving gdb for the target, with `extra` options, and the address
+/// it listens on: heron picks a free port itself (`--gdb 127.0.0.1:0`) and
+/// names it on stderr once the listener is bound.
+fn heron(extra: &[&str]) -> (Proc, String) {
+    heron_env(extra, &[])
 }
 
-/// A child process whose output is collected as it comes; killed (by its
-/// pid) if the test ends without reaping it.
-struct Proc {
-    child: Child,
-    /// stdout and stderr together, as far as they have arrived.
-    output: Arc<Mutex<Vec<u8>>>,
-    drains: Vec<std::thread::JoinHandle<()>>,
+/// [`heron`] with extra environment variables.
+fn heron_env(extra: &[&str], env: &[(&str, &str)]) -> (Proc, String) {
+    let mut args: Vec<&std::ffi::OsStr> = vec!["run".as_ref(), "--kernel".as_ref()];
+    args.push(target().elf.as_os_str());
+    args.extend(extra.iter().map(std::ffi::OsStr::new));
+    common::heron_with_gdb_env(&args, env, LIMIT)
 }
 
-impl Proc {
-    fn spawn(cmd: &mut Command) -> Proc {
-        let mut child = cmd
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("start {cmd:?}: {e}"));
-        let output = Arc::new(Mutex::new(Vec::new()));
-        let drain = |mut p: Box<dyn Read + Send>| {
-            let output = Arc::clone(&output);
-            std::thread::spawn(move || {
-                let mut buf = [0u8; 4096];
-                while let Ok(n) = p.read(&mut buf) {
-                    if n == 0 {
-                        break;
-                    }
-                    output
-                        .lock()
-                        .expect("output lock")
-                        .extend_from_slice(&buf[..n]);
-                }
-            })
-        };
-        let mut drains = Vec::new();
-        if let Some(p) = child.stdout.take() {
-            drains.push(drain(Box::new(p)));
-        }
-        if let Some(p) = child.stderr.take() {
-            drains.push(drain(Box::new(p)));
-        }
-        Proc {
-            child,
-            output,
-            drains,
-        }
-    }
-
-    fn output(&self) -> String {
-        String::from_utf8_lossy(&self.output.lock().expect("output lock")).into_owned()
-    }
-
-    /// Waits (at most [`LIMIT`]) until the output contains `text`.
-    fn wait_for(&self, text: &str) {
-        let start = Instant::now();
-        while !self.output().contains(text) {
-            assert!(
-                start.elapsed() < LIMIT,
-                "no {text:?} in:\n{}",
-                self.output()
-            );
-            std::thread::sleep(Duration::from_millis(10));
-        }
-    }
-
-    /// Waits (at most [`LIMIT`]) and returns the exit code (-1 if it had
-    /// to be killed) and the output.
-    fn finish(mut self) -> (i32, String) {
-        let start = Instant::now();
-        let code = loop {
-            if let Some(s) = self.child.try_wait().expect("wait") {
-                break s.code().unwrap_or(-1);
-            }
-            if start.elapsed() > LIMIT {
-                let _ = self.child.kill();
-                let _ = self.child.wait();
-                break -1;
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        };
-        for d in self.drains.drain(..) {
-            let _ = d.join();
-        }
-        (code, self.output())
-    }
-}
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-}
-
-/// heron serving gdb on `port` for the target, with `extra` options.
-fn heron(port: u16, extra: &[&str]) -> Proc {
-    let addr = format!("127.0.0.1:{port}");
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_heron"));
-    cmd.args(["run", "--kernel"])
-        .arg(&target().elf)
-        .args(["--gdb", &addr])
-        .args(extra)
-        .stdin(Stdio::null());
-    Proc::spawn(&mut cmd)
-}
-
-/// gdb in batch mode: connects to `port` and runs `cmds`.
-fn gdb_batch(port: u16, cmds: &[&str]) -> Proc {
+/// gdb in batch mode: connects to `addr` and runs `cmds`.
+fn gdb_batch(addr: &str, cmds: &[&str]) -> Proc {
     let mut cmd = Command::new(GDB);
     cmd.args(["-batch", "-nx"])
         .arg(&target().elf)
         .args(["-ex", "set architecture riscv:rv64"])
-        .args(["-ex", &format!("target remote 127.0.0.1:{port}")]);
+        .args(["-ex", &format!("target remote {addr}")]);
     for c in cmds {
         cmd.args(["-ex", c]);
     }
     cmd.stdin(Stdio::null());
-    Proc::spawn(&mut cmd)
+    Proc::spawn(&mut cmd, LIMIT)
 }
 
 /// Hold the hart until gdb connects; a time limit well under [`LIMIT`].
@@ -160,9 +68,8 @@ const HELD: &[&str] = &["-S", "--timeout", "30"];
 /// Runs a gdb batch session against a fresh heron held at reset; returns
 /// gdb's output (stdout and stderr) and heron's exit code and stderr.
 fn session(cmds: &[&str]) -> (String, i32, String) {
-    let port = free_port();
-    let h = heron(port, HELD);
-    let (_, out) = gdb_batch(port, cmds).finish();
+    let (h, addr) = heron(HELD);
+    let (_, out) = gdb_batch(&addr, cmds).finish();
     let (code, herr) = h.finish();
     (out, code, herr)
 }
@@ -354,16 +261,9 @@ fn detach_lets_the_guest_finish() {
 
 #[test]
 fn dropped_connection_lets_the_guest_finish() {
-    let port = free_port();
-    let h = heron(port, HELD);
-    let start = Instant::now();
-    let mut s = loop {
-        match TcpStream::connect(("127.0.0.1", port)) {
-            Ok(s) => break s,
-            Err(_) if start.elapsed() < LIMIT => std::thread::sleep(Duration::from_millis(20)),
-            Err(e) => panic!("heron never listened: {e}"),
-        }
-    };
+    let (h, addr) = heron(HELD);
+    // heron listens already: one attempt must do.
+    let mut s = TcpStream::connect(&addr).expect("connect to heron's gdb port");
     // Half a packet, then gone.
     s.write_all(b"$qSupported").expect("write");
     drop(s);
@@ -373,49 +273,52 @@ fn dropped_connection_lets_the_guest_finish() {
 
 #[test]
 fn without_a_client_the_guest_runs() {
-    let (code, herr) = heron(free_port(), &["--timeout", "30"]).finish();
+    let (code, herr) = heron(&["--timeout", "30"]).0.finish();
     assert_eq!(code, 5, "--gdb without -S does not wait:\n{herr}");
+}
+
+/// Interactive gdb (commands on stdin) for the target.
+fn gdb_interactive() -> (Proc, std::process::ChildStdin) {
+    let mut cmd = Command::new(GDB);
+    cmd.args(["-nx", "-q"])
+        .arg(&target().elf)
+        .stdin(Stdio::piped());
+    let mut g = Proc::spawn(&mut cmd, LIMIT);
+    let stdin = g.child.stdin.take().expect("gdb stdin");
+    (g, stdin)
 }
 
 #[test]
 fn timeout_holds_while_gdb_keeps_the_guest_stopped() {
-    let port = free_port();
-    let started = Instant::now();
-    let h = heron(port, &["-S", "--timeout", "2"]);
-    let g = gdb_batch(port, &["shell sleep 5", PC]);
-    let (code, _) = h.finish();
-    let took = started.elapsed();
+    // gdb must attach before the time limit; the limit leaves it ample
+    // time to start on a loaded machine.
+    let (h, addr) = heron(&["-S", "--timeout", "8"]);
+    let (g, mut stdin) = gdb_interactive();
+    writeln!(stdin, "target remote {addr}\n{PC}").expect("write");
+    g.wait_for("PC=0x80000000");
+    // gdb stays attached, the guest stopped, until heron has ended.
+    let (code, herr) = h.finish();
+    writeln!(stdin, "quit").expect("write");
+    drop(stdin);
     let (_, out) = g.finish();
-    assert_eq!(code, 124);
-    assert!(
-        out.contains("0x0000000080000000 in"),
-        "gdb was attached:\n{out}"
-    );
-    assert!(
-        took < Duration::from_secs(5),
-        "heron waited for gdb: {took:?}"
+    assert_eq!(
+        code, 124,
+        "the time limit ended the held guest:\n{herr}\n{out}"
     );
 }
 
 #[test]
 fn ctrl_c_interrupts_a_running_guest() {
     let t = target();
-    let port = free_port();
-    let h = heron(port, HELD);
-    // Interactive gdb (commands on stdin), interrupted as a user would:
-    // SIGINT to gdb, which sends ^C to heron.
-    let mut cmd = Command::new(GDB);
-    cmd.args(["-nx", "-q"]).arg(&t.elf).stdin(Stdio::piped());
-    let mut g = Proc::spawn(&mut cmd);
-    let mut stdin = g.child.stdin.take().expect("gdb stdin");
-    writeln!(
-        stdin,
-        "target remote 127.0.0.1:{port}\nset $pc = spin\ncontinue"
-    )
-    .expect("write");
+    // heron logs (at debug level) when gdb lets the guest run: the sign
+    // that gdb has sent its continue and waits for a stop.
+    let (h, addr) = heron_env(HELD, &[("RUST_LOG", "heron::gdb=debug")]);
+    // Interactive gdb, interrupted as a user would: SIGINT to gdb, which
+    // sends ^C to heron.
+    let (g, mut stdin) = gdb_interactive();
+    writeln!(stdin, "target remote {addr}\nset $pc = spin\ncontinue").expect("write");
     g.wait_for("Continuing.");
-    // Let the guest spin for a while first.
-    std::thread::sleep(Duration::from_millis(300));
+    h.wait_for(RESUMED);
     let pid = g.child.id() as libc::pid_t;
     // SAFETY: kill(2) on the gdb process this test started and still owns.
     assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);

@@ -2,7 +2,8 @@
 //! appendix "GDB Remote Serial Protocol") over TCP, with the `gdbstub`
 //! crate, for one hart.
 //!
-//! Lifecycle: [`GdbServer::bind`] listens; [`GdbServer::run`] runs the
+//! Lifecycle: [`GdbServer::bind`] listens (port 0 picks a free port,
+//! which [`GdbServer::local_addr`] names); [`GdbServer::run`] runs the
 //! machine like [`Machine::run`] and lets gdb attach at any time (attaching
 //! stops the guest wherever it is). With `wait` (`--gdb-wait`, `-S`) the
 //! first run holds the hart at its reset pc until gdb connects. While gdb
@@ -30,7 +31,7 @@ mod target;
 mod xml;
 
 use std::io;
-use std::net::{TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 
 use thiserror::Error;
@@ -73,6 +74,8 @@ pub enum GdbOutcome {
 /// A gdb server listening for connections.
 pub struct GdbServer {
     listener: TcpListener,
+    /// The address bound (the real port when asked for port 0).
+    local_addr: SocketAddr,
     /// Hold the hart until gdb connects (only for the first run).
     wait: bool,
 }
@@ -88,11 +91,17 @@ impl GdbServer {
         let listener = TcpListener::bind(addr).map_err(listen_err)?;
         // Accepting is polled between run slices.
         listener.set_nonblocking(true).map_err(listen_err)?;
-        match listener.local_addr() {
-            Ok(a) => log::info!("gdb: listening on {a}"),
-            Err(_) => log::info!("gdb: listening on {addr}"),
-        }
-        Ok(GdbServer { listener, wait })
+        let local_addr = listener.local_addr().map_err(listen_err)?;
+        Ok(GdbServer {
+            listener,
+            local_addr,
+            wait,
+        })
+    }
+
+    /// The address the server listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
     }
 
     fn try_accept(&self) -> Result<Option<TcpStream>, GdbError> {

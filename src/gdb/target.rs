@@ -286,6 +286,8 @@ impl SingleThreadResume for HeronTarget<'_> {
         if let Some(s) = signal {
             log::debug!("gdb: ignoring signal {s} on continue");
         }
+        // Tests wait for this line to know the guest is running for gdb.
+        log::debug!("gdb: continuing at {:#x}", self.machine.hart.pc);
         self.resume = Resume::Continue {
             from: self.machine.hart.pc,
             instret: self.machine.hart.instret,

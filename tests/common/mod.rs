@@ -8,8 +8,9 @@ pub mod linux;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 /// The cross compiler used to assemble and link guest programs.
@@ -197,4 +198,261 @@ impl Program {
             .get(name)
             .unwrap_or_else(|| panic!("no symbol {name}"))
     }
+}
+
+/// The output of a [`Proc`] so far, stdout and stderr kept apart (a line on
+/// one is never split by bytes from the other).
+#[derive(Default)]
+struct Streams {
+    stdout: Vec<u8>,
+    stderr: Vec<u8>,
+    /// Pipes that reached their end.
+    closed: usize,
+}
+
+/// Output shared between a [`Proc`] and its drain threads; the condition
+/// variable wakes waiters whenever bytes arrive.
+type SharedStreams = Arc<(Mutex<Streams>, Condvar)>;
+
+/// A child process whose output is collected as it comes. Every wait has a
+/// hard limit, and the child is killed (by its own handle) if the test ends
+/// without reaping it.
+pub struct Proc {
+    /// The child; tests may take its stdin.
+    pub child: Child,
+    streams: SharedStreams,
+    drains: Vec<std::thread::JoinHandle<()>>,
+    /// The most any wait on this process may take.
+    limit: Duration,
+}
+
+impl Proc {
+    /// Starts `cmd` with stdout and stderr piped; waits are limited to
+    /// `limit`.
+    pub fn spawn(cmd: &mut Command, limit: Duration) -> Proc {
+        let mut child = cmd
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("start {cmd:?}: {e}"));
+        let streams: SharedStreams = Arc::default();
+        let drain = |mut pipe: Box<dyn Read + Send>, is_err: bool| {
+            let streams = Arc::clone(&streams);
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 4096];
+                while let Ok(n) = pipe.read(&mut buf) {
+                    if n == 0 {
+                        break;
+                    }
+                    let (lock, cvar) = &*streams;
+                    let mut s = lock.lock().expect("output lock");
+                    let out = if is_err { &mut s.stderr } else { &mut s.stdout };
+                    out.extend_from_slice(&buf[..n]);
+                    cvar.notify_all();
+                }
+                let (lock, cvar) = &*streams;
+                lock.lock().expect("output lock").closed += 1;
+                cvar.notify_all();
+            })
+        };
+        let mut drains = Vec::new();
+        if let Some(p) = child.stdout.take() {
+            drains.push(drain(Box::new(p), false));
+        }
+        if let Some(p) = child.stderr.take() {
+            drains.push(drain(Box::new(p), true));
+        }
+        Proc {
+            child,
+            streams,
+            drains,
+            limit,
+        }
+    }
+
+    /// stdout, then stderr, as far as they have arrived.
+    pub fn output(&self) -> String {
+        let s = self.streams.0.lock().expect("output lock");
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&s.stdout),
+            String::from_utf8_lossy(&s.stderr)
+        )
+    }
+
+    /// Waits (at most the limit; then panics with the output) until `found`
+    /// finds something in stdout or stderr, and returns it.
+    fn wait_until<T>(&self, what: &str, found: impl Fn(&str, &str) -> Option<T>) -> T {
+        let deadline = Instant::now() + self.limit;
+        let (lock, cvar) = &*self.streams;
+        let mut s = lock.lock().expect("output lock");
+        loop {
+            let out = String::from_utf8_lossy(&s.stdout);
+            let err = String::from_utf8_lossy(&s.stderr);
+            if let Some(t) = found(&out, &err) {
+                return t;
+            }
+            assert!(
+                s.closed < self.drains.len(),
+                "no {what} before the process closed its output:\n{out}{err}"
+            );
+            let left = deadline.saturating_duration_since(Instant::now());
+            assert!(
+                !left.is_zero(),
+                "no {what} within {:?} in:\n{out}{err}",
+                self.limit
+            );
+            s = cvar.wait_timeout(s, left).expect("output lock").0;
+        }
+    }
+
+    /// Waits until stdout or stderr contains `text`.
+    pub fn wait_for(&self, text: &str) {
+        self.wait_until(&format!("{text:?}"), |out, err| {
+            (out.contains(text) || err.contains(text)).then_some(())
+        })
+    }
+
+    /// Waits for the whole stderr line that starts with `prefix` and returns
+    /// the rest of it.
+    pub fn wait_for_stderr_line(&self, prefix: &str) -> String {
+        self.wait_until(&format!("stderr line {prefix:?}"), |_, err| {
+            // Only complete lines: the rest of this one may be on its way.
+            let complete = &err[..err.rfind('\n').map_or(0, |i| i + 1)];
+            complete
+                .lines()
+                .find_map(|l| l.strip_prefix(prefix))
+                .map(str::to_owned)
+        })
+    }
+
+    /// Waits (at most the limit) and returns the exit code (-1 if it was
+    /// killed by a signal, or by us at the limit) and the output.
+    pub fn finish(mut self) -> (i32, String) {
+        let start = Instant::now();
+        let code = loop {
+            if let Some(s) = self.child.try_wait().expect("wait") {
+                break s.code().unwrap_or(-1);
+            }
+            if start.elapsed() > self.limit {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+                break -1;
+            }
+            // Polling for the exit: std has no wait with a time limit.
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        for d in self.drains.drain(..) {
+            let _ = d.join();
+        }
+        (code, self.output())
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// Starts heron with `args` and `--gdb 127.0.0.1:0`, waits for the line in
+/// which heron names the port it listens on, and returns heron and that
+/// address: the listener is bound, so gdb can connect at once.
+pub fn heron_with_gdb<S: AsRef<std::ffi::OsStr>>(args: &[S], limit: Duration) -> (Proc, String) {
+    heron_with_gdb_env(args, &[], limit)
+}
+
+/// [`heron_with_gdb`] with extra environment variables for heron.
+pub fn heron_with_gdb_env<S: AsRef<std::ffi::OsStr>>(
+    args: &[S],
+    env: &[(&str, &str)],
+    limit: Duration,
+) -> (Proc, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_heron"));
+    cmd.args(args)
+        .args(["--gdb", "127.0.0.1:0"])
+        .envs(env.iter().copied())
+        .stdin(Stdio::null());
+    let heron = Proc::spawn(&mut cmd, limit);
+    let addr = heron.wait_for_stderr_line(GDB_LISTENING);
+    (heron, addr)
+}
+
+/// The start of the line heron prints on stderr once its gdb listener is
+/// bound (the address follows).
+pub const GDB_LISTENING: &str = "heron: gdb listening on ";
+
+/// Hand-encoded RV64 instructions for the tiny guests the input tests boot
+/// (no assembler needed, and no file under tests/asm).
+pub mod rv {
+    /// `lui rd, imm20`.
+    pub fn lui(rd: u32, imm20: u32) -> u32 {
+        (imm20 << 12) | (rd << 7) | 0x37
+    }
+
+    /// `addi rd, rs1, imm` (imm in -2048..2048).
+    pub fn addi(rd: u32, rs1: u32, imm: i32) -> u32 {
+        (((imm as u32) & 0xfff) << 20) | (rs1 << 15) | (rd << 7) | 0x13
+    }
+
+    /// `ecall`.
+    pub const ECALL: u32 = 0x0000_0073;
+    /// `j .`: spin forever.
+    pub const SPIN: u32 = 0x0000_006f;
+    /// `jal x0, 64`: the Image header's `code0`, jumping over the header.
+    pub const JUMP_OVER_HEADER: u32 = 0x0400_006f;
+
+    const A0: u32 = 10;
+    const A1: u32 = 11;
+    const A6: u32 = 16;
+    const A7: u32 = 17;
+
+    /// SBI SRST system_reset(shutdown, no reason): heron exits with 0.
+    pub fn sbi_shutdown() -> Vec<u32> {
+        vec![
+            lui(A7, 0x53525),
+            addi(A7, A7, 0x354), // EID "SRST"
+            addi(A6, 0, 0),      // FID system_reset
+            addi(A0, 0, 0),      // shutdown
+            addi(A1, 0, 0),      // no reason
+            ECALL,
+            SPIN,
+        ]
+    }
+
+    /// Prints `text` (ASCII) with the legacy SBI console_putchar, then
+    /// spins until heron's `--timeout`.
+    pub fn sbi_print_then_spin(text: &str) -> Vec<u32> {
+        let mut code = vec![addi(A7, 0, 1)]; // legacy EID 1: console_putchar
+        for b in text.bytes() {
+            code.extend([addi(A0, 0, i32::from(b)), ECALL]);
+        }
+        code.push(SPIN);
+        code
+    }
+}
+
+/// A RISC-V Linux `Image` (the 64-byte header, text_offset 0x200000, the
+/// file's own size as image_size) whose code at offset 64 is `code`; heron
+/// boots it in S-mode on its built-in SBI.
+pub fn linux_image(code: &[u32]) -> Vec<u8> {
+    let mut image = vec![0u8; 64];
+    image[..4].copy_from_slice(&rv::JUMP_OVER_HEADER.to_le_bytes());
+    image[8..16].copy_from_slice(&0x20_0000u64.to_le_bytes()); // text_offset
+    image[48..56].copy_from_slice(b"RISCV\0\0\0");
+    image[56..60].copy_from_slice(b"RSC\x05");
+    image.extend(code.iter().flat_map(|i| i.to_le_bytes()));
+    let size = image.len() as u64;
+    image[16..24].copy_from_slice(&size.to_le_bytes()); // image_size
+    image
+}
+
+/// Writes `bytes` to `name` under [`out_dir`] and returns the path.
+pub fn scratch_file(name: &str, bytes: &[u8]) -> PathBuf {
+    let path = out_dir().join(name);
+    std::fs::write(&path, bytes).expect("write a scratch file");
+    path
 }

@@ -1,11 +1,18 @@
 //! Disk backends for [`super::VirtioBlk`]: a raw image file, used
 //! read-write, read-only, or in snapshot mode, where guest writes go to an
 //! in-memory overlay and the image is never opened for writing.
+//!
+//! An open image is locked for as long as its [`Disk`] lives, as QEMU does:
+//! exclusively when it is written, shared otherwise, so that two writers
+//! (two heron processes, or one image given twice) cannot corrupt it and
+//! no reader sees it change under it. The locks are `flock(2)` locks (std's
+//! `File::try_lock`), which belong to the open file: a second open of the
+//! same image in the same process conflicts too.
 
 use std::collections::HashMap;
-use std::fs::{File, OpenOptions};
+use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Seek, SeekFrom};
-use std::os::unix::fs::FileExt;
+use std::os::unix::fs::{FileExt, FileTypeExt};
 use std::path::{Path, PathBuf};
 
 use thiserror::Error;
@@ -43,6 +50,25 @@ pub enum DiskError {
         path: PathBuf,
         /// Host error.
         source: std::io::Error,
+    },
+    /// The image is neither a regular file nor a block device (a FIFO, a
+    /// character device such as /dev/zero, a directory, ...).
+    #[error("not a regular file or block device")]
+    NotDiskImage {
+        /// The image path.
+        path: PathBuf,
+    },
+    /// Another open file holds a conflicting lock on the image: another
+    /// process uses it, or it was given twice.
+    #[error(
+        "Failed to get \"{}\" lock: the image is in use by another process (or given twice)",
+        if *write { "write" } else { "read" }
+    )]
+    Locked {
+        /// The image path.
+        path: PathBuf,
+        /// The lock wanted was the exclusive (write) one.
+        write: bool,
     },
     /// The image size is not a whole number of 512-byte sectors.
     #[error("disk image {path} is {size} bytes, not a multiple of 512-byte sectors")]
@@ -85,13 +111,17 @@ pub struct Disk {
 }
 
 impl Disk {
-    /// Opens the raw image at `path`. Its serial defaults to the file name,
-    /// truncated to 20 bytes.
+    /// Opens the raw image at `path` (a regular file or a block device) and
+    /// locks it: exclusively in [`DiskMode::ReadWrite`], shared otherwise.
+    /// Its serial defaults to the file name, truncated to 20 bytes.
     pub fn open(path: &Path, mode: DiskMode) -> Result<Disk, DiskError> {
         let open_error = |source| DiskError::Open {
             path: path.to_owned(),
             source,
         };
+        // Looked at before opening: opening a FIFO would wait for a writer.
+        let meta = std::fs::metadata(path).map_err(open_error)?;
+        check_disk_type(path, &meta.file_type())?;
         // Only read-write mode may ever write the file; the other modes open
         // it read-only so that no code path can change it.
         let mut file = OpenOptions::new()
@@ -99,6 +129,10 @@ impl Disk {
             .write(mode == DiskMode::ReadWrite)
             .open(path)
             .map_err(open_error)?;
+        // And again what was opened: the path may have changed meanwhile.
+        let meta = file.metadata().map_err(open_error)?;
+        check_disk_type(path, &meta.file_type())?;
+        lock(&file, path, mode)?;
         // Seeking to the end measures block devices too, whose metadata
         // length is 0.
         let size = file.seek(SeekFrom::End(0)).map_err(open_error)?;
@@ -245,6 +279,45 @@ impl Disk {
     }
 }
 
+/// Only regular files and block devices hold disk images.
+fn check_disk_type(path: &Path, kind: &std::fs::FileType) -> Result<(), DiskError> {
+    if kind.is_file() || kind.is_block_device() {
+        Ok(())
+    } else {
+        Err(DiskError::NotDiskImage {
+            path: path.to_owned(),
+        })
+    }
+}
+
+/// Takes the lock `mode` needs on `file`, without waiting; it is released
+/// when the file is closed.
+fn lock(file: &File, path: &Path, mode: DiskMode) -> Result<(), DiskError> {
+    let write = mode == DiskMode::ReadWrite;
+    let locked = if write {
+        file.try_lock()
+    } else {
+        file.try_lock_shared()
+    };
+    match locked {
+        Ok(()) => Ok(()),
+        Err(TryLockError::WouldBlock) => Err(DiskError::Locked {
+            path: path.to_owned(),
+            write,
+        }),
+        // Some file systems have no locks: use the image unprotected rather
+        // than not at all.
+        Err(TryLockError::Error(e)) if e.kind() == std::io::ErrorKind::Unsupported => {
+            log::warn!("{}: cannot lock the disk image: {e}", path.display());
+            Ok(())
+        }
+        Err(TryLockError::Error(source)) => Err(DiskError::Open {
+            path: path.to_owned(),
+            source,
+        }),
+    }
+}
+
 impl Drop for Disk {
     /// Syncs outstanding writes so that a guest that never flushed still
     /// leaves its data on stable storage when heron exits normally.
@@ -310,6 +383,85 @@ mod tests {
         assert!(disk.write_at(4605, &[0; 4]).is_err());
         drop(disk);
         assert_eq!(img.contents(), original);
+    }
+
+    /// Opens `img` in `mode`.
+    fn open(img: &TempImage, mode: DiskMode) -> Result<Disk, DiskError> {
+        Disk::open(img.path(), mode)
+    }
+
+    #[test]
+    fn a_written_image_is_locked_against_every_other_use() {
+        use DiskMode::*;
+        let img = TempImage::new(&[0u8; 512]);
+        let writer = open(&img, ReadWrite).unwrap();
+        for mode in [ReadWrite, ReadOnly, Snapshot] {
+            match open(&img, mode) {
+                Err(DiskError::Locked { write, .. }) => assert_eq!(write, mode == ReadWrite),
+                other => panic!("{mode:?} beside a writer: {:?}", other.err()),
+            }
+        }
+        drop(writer);
+        // Closing the writer released its lock.
+        let again = open(&img, ReadWrite).unwrap();
+        drop(again);
+        let reader = open(&img, ReadOnly).unwrap();
+        assert!(
+            matches!(
+                open(&img, ReadWrite),
+                Err(DiskError::Locked { write: true, .. })
+            ),
+            "a writer beside a reader"
+        );
+        drop(reader);
+        assert!(
+            open(&img, ReadWrite).is_ok(),
+            "the reader's lock went with it"
+        );
+    }
+
+    #[test]
+    fn readers_share_an_image() {
+        use DiskMode::*;
+        let img = TempImage::new(&[0u8; 512]);
+        let a = open(&img, ReadOnly).unwrap();
+        let b = open(&img, ReadOnly).unwrap();
+        let c = open(&img, Snapshot).unwrap();
+        let d = open(&img, Snapshot).unwrap();
+        assert!(matches!(
+            open(&img, ReadWrite),
+            Err(DiskError::Locked { .. })
+        ));
+        drop((a, b, c, d));
+        assert!(open(&img, ReadWrite).is_ok());
+    }
+
+    #[test]
+    fn the_lock_message_names_the_conflict() {
+        let img = TempImage::new(&[0u8; 512]);
+        let _writer = open(&img, DiskMode::ReadWrite).unwrap();
+        let e = open(&img, DiskMode::ReadWrite).err().unwrap();
+        assert_eq!(
+            e.to_string(),
+            "Failed to get \"write\" lock: the image is in use by another process (or given twice)"
+        );
+        let e = open(&img, DiskMode::Snapshot).err().unwrap();
+        assert!(
+            e.to_string().starts_with("Failed to get \"read\" lock"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn only_files_and_block_devices_are_images() {
+        for path in ["/dev/zero", "/dev/null", "/"] {
+            for mode in [DiskMode::ReadWrite, DiskMode::ReadOnly] {
+                match Disk::open(Path::new(path), mode) {
+                    Err(DiskError::NotDiskImage { .. }) => {}
+                    other => panic!("{path} {mode:?}: {:?}", other.err()),
+                }
+            }
+        }
     }
 
     #[test]
