@@ -297,7 +297,7 @@ pub fn build(config: &BoardConfig) -> Result<Board, BoardError> {
         // Bare metal, as under Spike: the ELF at its physical addresses, HTIF
         // when it has `tohost`. The virt devices are there too.
         let uart = map_devices(&mut m, config)?;
-        let elf = load_elf(&config.kernel, m.bus.ram_mut())?;
+        let elf = load_elf(&config.kernel, &kernel, m.bus.ram_mut())?;
         m.hart.pc = elf.entry;
         if let Some(tohost) = elf.tohost {
             m.attach_htif(Htif::new(tohost, elf.fromhost, Box::new(std::io::stdout())));
@@ -485,7 +485,7 @@ fn boot_with_firmware(
     let boot = load_linux(m.bus.ram_mut(), kernel, initrd, desc)?;
     let fw = read_file(firmware, desc.ram.size)?;
     let entry = if is_elf(&fw) {
-        load_elf(firmware, m.bus.ram_mut())?.entry
+        load_elf(firmware, &fw, m.bus.ram_mut())?.entry
     } else {
         if boot.kernel.entry < RAM_BASE + fw.len() as u64 {
             return Err(BoardError::Load(LoadError::OutsideRam {

@@ -10,14 +10,6 @@ use thiserror::Error;
 /// Why a guest program could not be loaded.
 #[derive(Debug, Error)]
 pub enum LoadError {
-    /// The file could not be read.
-    #[error("cannot read {path}: {source}")]
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// The host error.
-        source: std::io::Error,
-    },
     /// Not a well-formed ELF file.
     #[error("{path} is not a valid ELF file: {reason}")]
     NotElf {
@@ -71,12 +63,10 @@ pub struct LoadedElf {
     pub signature: Option<(u64, u64)>,
 }
 
-/// Loads the ELF at `path` into `ram` at its segments' physical addresses.
-pub fn load_elf(path: &Path, ram: &mut GuestRam) -> Result<LoadedElf, LoadError> {
-    let bytes = std::fs::read(path).map_err(|source| LoadError::Io {
-        path: path.to_owned(),
-        source,
-    })?;
+/// Loads `bytes`, the ELF file read from `path` (named in errors), into
+/// `ram` at its segments' physical addresses. The caller reads the file
+/// once, with the checks on what it is and how large (`board::read_file`).
+pub fn load_elf(path: &Path, bytes: &[u8], ram: &mut GuestRam) -> Result<LoadedElf, LoadError> {
     let (ram_start, ram_end) = (ram.base(), ram.end());
     let error = |e: ElfError| match e {
         ElfError::WrongArch { class, machine } => LoadError::WrongArch {
@@ -96,14 +86,14 @@ pub fn load_elf(path: &Path, ram: &mut GuestRam) -> Result<LoadedElf, LoadError>
             reason: other.to_string(),
         },
     };
-    let elf = elf::parse_riscv64(&bytes).map_err(error)?;
+    let elf = elf::parse_riscv64(bytes).map_err(error)?;
     if elf::loadable_segments(&elf).next().is_none() {
         return Err(LoadError::Empty {
             path: path.to_owned(),
         });
     }
     // Bare metal runs where it was linked: no shift.
-    elf::load_segments(&elf, &bytes, ram, 0).map_err(error)?;
+    elf::load_segments(&elf, bytes, ram, 0).map_err(error)?;
     let symbol = |name: &str| {
         elf.syms
             .iter()

@@ -118,9 +118,13 @@ pub fn build(s: &Setup) -> (Bus, Box<Hart>) {
     write_page_tables(&mut bus, s);
     let pc = s.pc();
     if s.len() == 4 {
-        bus.ram_mut().store(pc, 4, s.bits as u64);
+        bus.ram_mut()
+            .store(pc, 4, s.bits as u64)
+            .expect("in the test RAM");
     } else {
-        bus.ram_mut().store(pc, 2, (s.bits & 0xffff) as u64);
+        bus.ram_mut()
+            .store(pc, 2, (s.bits & 0xffff) as u64)
+            .expect("in the test RAM");
     }
     let mut h = Hart::new(0, pc);
     h.x = s.x;
@@ -173,8 +177,9 @@ fn legal_mstatus(raw: u64) -> u64 {
 fn write_page_tables(bus: &mut Bus, s: &Setup) {
     let ram = bus.ram_mut();
     let pointer = |table: u64| ((table >> 12) << 10) | PTE_V;
-    ram.store(ROOT + 2 * 8, 8, pointer(L1));
-    ram.store(L1, 8, pointer(L0));
+    ram.store(ROOT + 2 * 8, 8, pointer(L1))
+        .expect("in the test RAM");
+    ram.store(L1, 8, pointer(L0)).expect("in the test RAM");
     for (i, &flags) in s.page_flags.iter().enumerate() {
         let pa = RAM_BASE + i as u64 * PAGE;
         let mut flags = flags as u64;
@@ -183,9 +188,11 @@ fn write_page_tables(bus: &mut Bus, s: &Setup) {
             // Keep the generated W/D bits; the rest must allow the fetch.
             flags = (flags & 0x84) | PTE_V | PTE_R | PTE_X | PTE_A | user;
         }
-        ram.store(L0 + 8 * i as u64, 8, ((pa >> 12) << 10) | flags);
+        ram.store(L0 + 8 * i as u64, 8, ((pa >> 12) << 10) | flags)
+            .expect("in the test RAM");
     }
     let [mmio, alias] = s.giga_flags.map(|f| f as u64);
-    ram.store(ROOT, 8, mmio);
-    ram.store(ROOT + 3 * 8, 8, ((RAM_BASE >> 12) << 10) | alias);
+    ram.store(ROOT, 8, mmio).expect("in the test RAM");
+    ram.store(ROOT + 3 * 8, 8, ((RAM_BASE >> 12) << 10) | alias)
+        .expect("in the test RAM");
 }
