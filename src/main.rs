@@ -78,17 +78,7 @@ fn run(args: RunArgs) -> Result<u8, HeronError> {
         Some(_) => return Err(HeronError::BadTimeout),
         None => None,
     };
-    let config = BoardConfig {
-        ram_size: args.memory,
-        kernel: args.kernel.clone(),
-        initrd: args.initrd.clone(),
-        append: args.append.clone(),
-        disks: args.disk.clone(),
-        snapshot: args.snapshot,
-        bios: args.bios.clone().unwrap_or(Bios::Auto),
-        deterministic: args.deterministic,
-        cpu: args.cpu,
-    };
+    let config = board_config(&args);
     let started = Instant::now();
     let deadline = timeout.map(|t| started + t);
     let mut total_insns = 0;
@@ -102,19 +92,7 @@ fn run(args: RunArgs) -> Result<u8, HeronError> {
             gdb = Some(listen_for_gdb(addr, args.debug.gdb_wait)?);
         }
         let m = &mut board.machine;
-        let log_events = args.debug.log_events();
-        if args.trace.is_some() || log_events.any() {
-            let out: Option<Box<dyn std::io::Write + Send>> = match &args.trace {
-                Some(path) => Some(Box::new(std::fs::File::create(path).map_err(|source| {
-                    HeronError::Output {
-                        path: path.clone(),
-                        source,
-                    }
-                })?)),
-                None => None,
-            };
-            m.hart.set_trace(out, args.debug.trace_config());
-        }
+        start_trace(m, &args)?;
         // Bare-metal programs talking HTIF get no terminal raw mode.
         let console = match board.uart.take() {
             Some(uart) if !m.has_htif() => Some(Console::start(uart).map_err(HeronError::Console)?),
@@ -129,12 +107,7 @@ fn run(args: RunArgs) -> Result<u8, HeronError> {
                 gdb::GdbOutcome::Guest(outcome) => outcome,
                 gdb::GdbOutcome::Killed => {
                     drop(console);
-                    if let Some(path) = &args.trace {
-                        m.hart.flush_trace().map_err(|source| HeronError::Output {
-                            path: path.clone(),
-                            source,
-                        })?;
-                    }
+                    flush_trace(m, &args)?;
                     log::info!("killed by gdb");
                     return Ok(EXIT_KILLED);
                 }
@@ -143,35 +116,13 @@ fn run(args: RunArgs) -> Result<u8, HeronError> {
         };
         drop(console);
         total_insns += m.instret();
-        if let Some(path) = &args.trace {
-            m.hart.flush_trace().map_err(|source| HeronError::Output {
-                path: path.clone(),
-                source,
-            })?;
-        }
+        flush_trace(m, &args)?;
         if let (Some(path), Some((begin, end))) = (&args.signature, board.signature) {
             write_signature(&board.machine, path, begin, end)?;
         }
-        let code = match outcome {
-            Outcome::Reboot => {
-                log::info!("guest reset: booting again");
-                continue;
-            }
-            // Codes above 255 do not fit an exit status: report them as 255
-            // rather than letting them wrap to a false pass.
-            Outcome::Exit(code) => code.min(255) as u8,
-            Outcome::Quit => 0,
-            Outcome::FirmwareTrap { cause, epc, tval } => {
-                eprintln!(
-                    "heron: guest trapped into M-mode, which the built-in firmware leaves empty \
-                     (mcause={cause:#x} mepc={epc:#x} mtval={tval:#x})"
-                );
-                EXIT_GUEST_CRASH
-            }
-            Outcome::Timeout => {
-                log::warn!("timeout after {:.1}s", started.elapsed().as_secs_f64());
-                EXIT_TIMEOUT
-            }
+        let Some(code) = exit_code(outcome, started) else {
+            log::info!("guest reset: booting again");
+            continue;
         };
         if args.stats {
             let secs = started.elapsed().as_secs_f64();
@@ -182,6 +133,73 @@ fn run(args: RunArgs) -> Result<u8, HeronError> {
         }
         return Ok(code);
     }
+}
+
+/// The board the options describe.
+fn board_config(args: &RunArgs) -> BoardConfig {
+    BoardConfig {
+        ram_size: args.memory,
+        kernel: args.kernel.clone(),
+        initrd: args.initrd.clone(),
+        append: args.append.clone(),
+        disks: args.disk.clone(),
+        snapshot: args.snapshot,
+        bios: args.bios.clone().unwrap_or(Bios::Auto),
+        deterministic: args.deterministic,
+        cpu: args.cpu,
+    }
+}
+
+/// Turns on `--trace` (to its file) and `--log` event classes.
+fn start_trace(m: &mut Machine, args: &RunArgs) -> Result<(), HeronError> {
+    if args.trace.is_none() && !args.debug.log_events().any() {
+        return Ok(());
+    }
+    let out: Option<Box<dyn std::io::Write + Send>> = match &args.trace {
+        Some(path) => Some(Box::new(std::fs::File::create(path).map_err(|source| {
+            HeronError::Output {
+                path: path.clone(),
+                source,
+            }
+        })?)),
+        None => None,
+    };
+    m.hart.set_trace(out, args.debug.trace_config());
+    Ok(())
+}
+
+/// Writes out what `--trace` still buffers.
+fn flush_trace(m: &mut Machine, args: &RunArgs) -> Result<(), HeronError> {
+    match &args.trace {
+        Some(path) => m.hart.flush_trace().map_err(|source| HeronError::Output {
+            path: path.clone(),
+            source,
+        }),
+        None => Ok(()),
+    }
+}
+
+/// heron's exit status for how the guest ended; `None` for a reset, after
+/// which the board is built again.
+fn exit_code(outcome: Outcome, started: Instant) -> Option<u8> {
+    Some(match outcome {
+        Outcome::Reboot => return None,
+        // Codes above 255 do not fit an exit status: report them as 255
+        // rather than letting them wrap to a false pass.
+        Outcome::Exit(code) => code.min(255) as u8,
+        Outcome::Quit => 0,
+        Outcome::FirmwareTrap { cause, epc, tval } => {
+            eprintln!(
+                "heron: guest trapped into M-mode, which the built-in firmware leaves empty \
+                 (mcause={cause:#x} mepc={epc:#x} mtval={tval:#x})"
+            );
+            EXIT_GUEST_CRASH
+        }
+        Outcome::Timeout => {
+            log::warn!("timeout after {:.1}s", started.elapsed().as_secs_f64());
+            EXIT_TIMEOUT
+        }
+    })
 }
 
 /// Binds the gdb listener and announces it on stderr in one line,

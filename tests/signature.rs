@@ -4,12 +4,14 @@
 
 mod common;
 
-#[test]
-fn signature_region_is_dumped_as_words() {
-    let elf = common::build_asm(&common::asm_dir().join("signature").join("words.S"));
-    let sig = common::out_dir().join("words.sig");
+use std::path::{Path, PathBuf};
+
+/// Runs `elf` with `--signature NAME.sig` (removed first); returns heron's
+/// output and the signature path.
+fn run_with_signature(elf: &Path, name: &str) -> (common::RunOutput, PathBuf) {
+    let sig = common::out_dir().join(format!("{name}.sig"));
     let _ = std::fs::remove_file(&sig);
-    let (code, stdout, stderr) = common::run_heron(&[
+    let out = common::run_heron(&[
         "run",
         "--kernel",
         elf.to_str().expect("utf-8 path"),
@@ -18,6 +20,13 @@ fn signature_region_is_dumped_as_words() {
         "--timeout",
         "20",
     ]);
+    (out, sig)
+}
+
+#[test]
+fn signature_region_is_dumped_as_words() {
+    let elf = common::build_asm(&common::asm_dir().join("signature").join("words.S"));
+    let ((code, stdout, stderr), sig) = run_with_signature(&elf, "words");
     assert_eq!(code, 0, "stdout: {stdout}\nstderr: {stderr}");
     let text = std::fs::read_to_string(&sig).expect("signature file written");
     assert_eq!(text, "01234567\n89abcdef\ndeadbeef\n55aa55aa\n");
@@ -30,17 +39,7 @@ fn signature_outside_ram_is_refused() {
     let src = common::asm_dir().join("signature").join("outside.S");
     for (defines, what) in [(&[][..], "below RAM"), (&["-DREVERSED"][..], "reversed")] {
         let elf = common::build_asm_with(&src, defines);
-        let sig = common::out_dir().join("outside.sig");
-        let _ = std::fs::remove_file(&sig);
-        let (code, stdout, stderr) = common::run_heron(&[
-            "run",
-            "--kernel",
-            elf.to_str().expect("utf-8 path"),
-            "--signature",
-            sig.to_str().expect("utf-8 path"),
-            "--timeout",
-            "20",
-        ]);
+        let ((code, stdout, stderr), sig) = run_with_signature(&elf, "outside");
         assert_eq!(code, 2, "{what}: stdout: {stdout}\nstderr: {stderr}");
         assert!(
             stderr.lines().any(|l| l.starts_with("heron: --signature:")),
