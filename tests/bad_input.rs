@@ -12,9 +12,7 @@ use common::run_heron;
 const EXIT_BAD_INPUT: i32 = 2;
 
 fn scratch(name: &str, bytes: &[u8]) -> PathBuf {
-    let path = common::out_dir().join(name);
-    std::fs::write(&path, bytes).expect("write a scratch file");
-    path
+    common::scratch_file(name, bytes)
 }
 
 /// Runs heron with `args` and checks the exit code and a one-line error.

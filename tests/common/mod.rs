@@ -450,9 +450,19 @@ pub fn linux_image(code: &[u32]) -> Vec<u8> {
     image
 }
 
-/// Writes `bytes` to `name` under [`out_dir`] and returns the path.
+/// Writes `bytes` to `name` under [`out_dir`] and returns the path. The
+/// file is written under a unique name and renamed into place, so tests
+/// running in parallel that write the same scratch file never see it half
+/// written.
 pub fn scratch_file(name: &str, bytes: &[u8]) -> PathBuf {
+    static SERIAL: AtomicUsize = AtomicUsize::new(0);
     let path = out_dir().join(name);
-    std::fs::write(&path, bytes).expect("write a scratch file");
+    let tmp = out_dir().join(format!(
+        "{name}.{}.{}.tmp",
+        std::process::id(),
+        SERIAL.fetch_add(1, Ordering::Relaxed)
+    ));
+    std::fs::write(&tmp, bytes).expect("write a scratch file");
+    std::fs::rename(&tmp, &path).expect("rename a scratch file into place");
     path
 }
