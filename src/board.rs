@@ -405,6 +405,7 @@ fn describe(config: &BoardConfig) -> MachineDescription {
             size: config.ram_size,
         },
         timebase_hz: TIMEBASE_HZ as u32,
+        harts: 1,
         cpu: CpuDescription {
             isa,
             isa_extensions: ISA_EXTENSIONS.iter().map(|s| s.to_string()).collect(),

@@ -27,6 +27,9 @@ pub enum FdtError {
         /// The PLIC's number of sources.
         ndev: u32,
     },
+    /// A hart count the tree cannot describe.
+    #[error("{0} harts: the machine has 1 to {MAX_HARTS}")]
+    BadHartCount(u32),
     /// The initrd range ends before it starts.
     #[error("initrd range {start:#x}..{end:#x} is empty or reversed")]
     BadInitrd {
@@ -55,7 +58,11 @@ pub struct IrqDevice {
     pub irq: u32,
 }
 
-/// The one hart, as `/cpus/cpu@0` describes it.
+/// The most harts a machine may have (as QEMU's `virt`).
+pub const MAX_HARTS: u32 = 64;
+
+/// What every hart is, as each `/cpus/cpu@N` describes it (all harts are
+/// alike).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CpuDescription {
     /// `riscv,isa`: the ISA string, e.g.
@@ -89,7 +96,9 @@ pub struct MachineDescription {
     pub ram: Region,
     /// `timebase-frequency`: the rate of `mtime`, in Hz.
     pub timebase_hz: u32,
-    /// The hart.
+    /// The number of harts, 1..=[`MAX_HARTS`], with hart IDs 0..harts.
+    pub harts: u32,
+    /// What each hart is.
     pub cpu: CpuDescription,
     /// The CLINT (`sifive,clint0`).
     pub clint: Region,
@@ -117,9 +126,24 @@ pub const TEST_POWEROFF_VALUE: u32 = 0x5555;
 /// Value the `syscon-reboot` node writes to the test device (FINISHER_RESET).
 pub const TEST_REBOOT_VALUE: u32 = 0x7777;
 
-const PHANDLE_CPU0_INTC: u32 = 1;
-const PHANDLE_PLIC: u32 = 2;
-const PHANDLE_TEST: u32 = 3;
+const PHANDLE_PLIC: u32 = 1;
+const PHANDLE_TEST: u32 = 2;
+/// Hart `h`'s local interrupt controller has phandle `PHANDLE_INTC0 + h`.
+const PHANDLE_INTC0: u32 = 3;
+/// Hart `h`'s `cpu` node has phandle `PHANDLE_CPU0 + h` (for `cpu-map`).
+const PHANDLE_CPU0: u32 = PHANDLE_INTC0 + MAX_HARTS;
+
+fn intc_phandle(hart: u32) -> u32 {
+    PHANDLE_INTC0 + hart
+}
+
+/// `interrupts-extended` naming the local interrupts `irqs` of every hart,
+/// hart by hart (the order the CLINT's and the PLIC's contexts follow).
+fn per_hart_interrupts(desc: &MachineDescription, irqs: &[u32]) -> Vec<u32> {
+    (0..desc.harts)
+        .flat_map(|h| irqs.iter().flat_map(move |&irq| [intc_phandle(h), irq]))
+        .collect()
+}
 
 /// `mip` bit numbers the CLINT and PLIC drive, as `interrupts-extended`
 /// specifiers of the hart's interrupt controller.
@@ -175,6 +199,9 @@ pub fn build_dtb(desc: &MachineDescription) -> Result<Vec<u8>, FdtError> {
 
 /// Rejects descriptions the tree could state but the kernel could not use.
 fn check(desc: &MachineDescription) -> Result<(), FdtError> {
+    if !(1..=MAX_HARTS).contains(&desc.harts) {
+        return Err(FdtError::BadHartCount(desc.harts));
+    }
     let ndev = desc.plic_ndev;
     let uart = ("serial", desc.uart);
     let devices = std::iter::once(uart)
@@ -214,34 +241,56 @@ fn chosen(fdt: &mut FdtWriter, desc: &MachineDescription) -> Result<(), FdtError
     Ok(())
 }
 
-/// `/cpus` with the hart and its local interrupt controller (bindings:
-/// riscv/cpus.yaml).
+/// `/cpus`: every hart with its local interrupt controller, and a
+/// `cpu-map` putting them in one cluster (bindings: riscv/cpus.yaml,
+/// cpu/cpu-topology.txt), as QEMU's `virt` describes them.
 fn cpus(fdt: &mut FdtWriter, desc: &MachineDescription) -> Result<(), FdtError> {
     let cpus = fdt.begin_node("cpus")?;
     fdt.property_u32("#address-cells", 1)?;
     fdt.property_u32("#size-cells", 0)?;
     fdt.property_u32("timebase-frequency", desc.timebase_hz)?;
+    for hart in 0..desc.harts {
+        cpu(fdt, &desc.cpu, hart)?;
+    }
+    let map = fdt.begin_node("cpu-map")?;
+    let cluster = fdt.begin_node("cluster0")?;
+    for hart in 0..desc.harts {
+        let core = fdt.begin_node(&format!("core{hart}"))?;
+        fdt.property_u32("cpu", cpu_phandle(hart))?;
+        fdt.end_node(core)?;
+    }
+    fdt.end_node(cluster)?;
+    fdt.end_node(map)?;
+    fdt.end_node(cpus)?;
+    Ok(())
+}
 
-    let cpu = fdt.begin_node("cpu@0")?;
+fn cpu_phandle(hart: u32) -> u32 {
+    PHANDLE_CPU0 + hart
+}
+
+/// `/cpus/cpu@N`.
+fn cpu(fdt: &mut FdtWriter, cpu: &CpuDescription, hart: u32) -> Result<(), FdtError> {
+    let node = fdt.begin_node(&format!("cpu@{hart}"))?;
     fdt.property_string("device_type", "cpu")?;
-    fdt.property_u32("reg", 0)?;
+    fdt.property_u32("reg", hart)?;
     fdt.property_string("status", "okay")?;
     fdt.property_string("compatible", "riscv")?;
-    fdt.property_string("riscv,isa", &desc.cpu.isa)?;
+    fdt.property_string("riscv,isa", &cpu.isa)?;
     fdt.property_string("riscv,isa-base", "rv64i")?;
-    fdt.property_string_list("riscv,isa-extensions", desc.cpu.isa_extensions.clone())?;
-    fdt.property_string("mmu-type", &desc.cpu.mmu_type)?;
+    fdt.property_string_list("riscv,isa-extensions", cpu.isa_extensions.clone())?;
+    fdt.property_string("mmu-type", &cpu.mmu_type)?;
+    fdt.property_phandle(cpu_phandle(hart))?;
 
     let intc = fdt.begin_node("interrupt-controller")?;
     fdt.property_u32("#address-cells", 0)?;
     fdt.property_u32("#interrupt-cells", 1)?;
     fdt.property_null("interrupt-controller")?;
     fdt.property_string("compatible", "riscv,cpu-intc")?;
-    fdt.property_phandle(PHANDLE_CPU0_INTC)?;
+    fdt.property_phandle(intc_phandle(hart))?;
     fdt.end_node(intc)?;
 
-    fdt.end_node(cpu)?;
-    fdt.end_node(cpus)?;
+    fdt.end_node(node)?;
     Ok(())
 }
 
@@ -272,12 +321,7 @@ fn soc(fdt: &mut FdtWriter, desc: &MachineDescription) -> Result<(), FdtError> {
     fdt.property_array_u64("reg", &[desc.clint.base, desc.clint.size])?;
     fdt.property_array_u32(
         "interrupts-extended",
-        &[
-            PHANDLE_CPU0_INTC,
-            IRQ_M_SOFT,
-            PHANDLE_CPU0_INTC,
-            IRQ_M_TIMER,
-        ],
+        &per_hart_interrupts(desc, &[IRQ_M_SOFT, IRQ_M_TIMER]),
     )?;
     fdt.end_node(clint)?;
 
@@ -287,11 +331,11 @@ fn soc(fdt: &mut FdtWriter, desc: &MachineDescription) -> Result<(), FdtError> {
     fdt.property_u32("#address-cells", 0)?;
     fdt.property_u32("#interrupt-cells", 1)?;
     fdt.property_null("interrupt-controller")?;
-    // Context 0 is the hart's M-mode external interrupt, context 1 its
-    // S-mode one, in the order the PLIC numbers its contexts.
+    // Context 2h is hart h's M-mode external interrupt, context 2h + 1
+    // its S-mode one, in the order the PLIC numbers its contexts.
     fdt.property_array_u32(
         "interrupts-extended",
-        &[PHANDLE_CPU0_INTC, IRQ_M_EXT, PHANDLE_CPU0_INTC, IRQ_S_EXT],
+        &per_hart_interrupts(desc, &[IRQ_M_EXT, IRQ_S_EXT]),
     )?;
     fdt.property_u32("riscv,ndev", desc.plic_ndev)?;
     fdt.property_phandle(PHANDLE_PLIC)?;

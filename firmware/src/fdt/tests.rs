@@ -12,6 +12,7 @@ pub(crate) fn description() -> MachineDescription {
             size: 0x800_0000,
         },
         timebase_hz: 10_000_000,
+        harts: 1,
         cpu: CpuDescription {
             isa: "rv64imafdc_zicsr_zifencei_zba_zbb_zbs_zicond_sstc".into(),
             isa_extensions: strings(&[
@@ -147,25 +148,28 @@ fn describes_the_machine_and_passes_dtc_checks() {
     assert!(cpu.contains("mmu-type = \"riscv,sv57\";"));
     let intc = node(&dts, "interrupt-controller");
     assert!(intc.contains("compatible = \"riscv,cpu-intc\";"));
-    assert!(intc.contains("phandle = <0x01>;"));
+    assert!(intc.contains("phandle = <0x03>;"));
+    assert!(!dts.contains("cpu@1"), "one hart");
+    assert!(node(&dts, "core0").contains("cpu = <0x43>;"));
+    assert!(cpu.contains("phandle = <0x43>;"));
 
     let memory = node(&dts, "memory@80000000");
     assert!(memory.contains("reg = <0x00 0x80000000 0x00 0x8000000>;"));
 
     let clint = node(&dts, "clint@2000000");
-    assert!(clint.contains("interrupts-extended = <0x01 0x03 0x01 0x07>;"));
+    assert!(clint.contains("interrupts-extended = <0x03 0x03 0x03 0x07>;"));
     assert!(clint.contains("\"sifive,clint0\", \"riscv,clint0\""));
 
     let plic = node(&dts, "plic@c000000");
-    assert!(plic.contains("interrupts-extended = <0x01 0x0b 0x01 0x09>;"));
+    assert!(plic.contains("interrupts-extended = <0x03 0x0b 0x03 0x09>;"));
     assert!(plic.contains("riscv,ndev = <0x3f>;"));
     assert!(plic.contains("reg = <0x00 0xc000000 0x00 0x600000>;"));
-    assert!(plic.contains("phandle = <0x02>;"));
+    assert!(plic.contains("phandle = <0x01>;"));
 
     let uart = node(&dts, "serial@10000000");
     assert!(uart.contains("compatible = \"ns16550a\";"));
     assert!(uart.contains("interrupts = <0x0a>;"));
-    assert!(uart.contains("interrupt-parent = <0x02>;"));
+    assert!(uart.contains("interrupt-parent = <0x01>;"));
     // 0x00384000 happens to look like a string ("\08@") to older dtc.
     assert!(
         uart.contains("clock-frequency = <0x384000>;")
@@ -186,7 +190,7 @@ fn describes_the_machine_and_passes_dtc_checks() {
     assert!(test.contains("\"sifive,test1\", \"sifive,test0\", \"syscon\""));
     let poweroff = node(&dts, "poweroff");
     assert!(poweroff.contains("value = <0x5555>;"));
-    assert!(poweroff.contains("regmap = <0x03>;"));
+    assert!(poweroff.contains("regmap = <0x02>;"));
     assert!(node(&dts, "reboot").contains("value = <0x7777>;"));
     assert!(node(&dts, "rtc@101000").contains("interrupts = <0x0b>;"));
 
@@ -194,6 +198,59 @@ fn describes_the_machine_and_passes_dtc_checks() {
     assert!(chosen.contains("bootargs = \"console=ttyS0 earlycon=sbi\";"));
     assert!(chosen.contains("stdout-path = \"/soc/serial@10000000\";"));
     assert!(!chosen.contains("linux,initrd-start"));
+}
+
+#[test]
+fn describes_every_hart_with_its_interrupt_contexts() {
+    let mut desc = description();
+    desc.harts = 4;
+    let dtb = build_dtb(&desc).unwrap();
+    let (dts, warnings) = decompile(&dtb);
+    assert!(warnings.trim().is_empty(), "dtc warnings:\n{warnings}");
+    for h in 0..4u32 {
+        let cpu = node(&dts, &format!("cpu@{h}"));
+        assert!(cpu.contains(&format!("reg = <{h:#04x}>;")), "{cpu}");
+        assert!(
+            cpu.contains(&format!("phandle = <{:#04x}>;", 0x43 + h)),
+            "{cpu}"
+        );
+        // Each hart's interrupt controller, then the next hart.
+        assert!(
+            cpu.contains(&format!("phandle = <{:#04x}>;", 3 + h)),
+            "{cpu}"
+        );
+        let core = node(&dts, &format!("core{h}"));
+        assert!(
+            core.contains(&format!("cpu = <{:#04x}>;", 0x43 + h)),
+            "{core}"
+        );
+    }
+    assert!(!dts.contains("cpu@4"));
+    // msip and mtimer of harts 0..3; M and S external of harts 0..3, in the
+    // PLIC's context order (2h, 2h + 1).
+    let clint = node(&dts, "clint@2000000");
+    assert!(clint.contains(
+        "interrupts-extended = <0x03 0x03 0x03 0x07 0x04 0x03 0x04 0x07 \
+         0x05 0x03 0x05 0x07 0x06 0x03 0x06 0x07>;"
+    ));
+    let plic = node(&dts, "plic@c000000");
+    assert!(plic.contains(
+        "interrupts-extended = <0x03 0x0b 0x03 0x09 0x04 0x0b 0x04 0x09 \
+         0x05 0x0b 0x05 0x09 0x06 0x0b 0x06 0x09>;"
+    ));
+}
+
+#[test]
+fn hart_counts_outside_1_to_64_are_refused() {
+    let mut desc = description();
+    for harts in [0, 65, u32::MAX] {
+        desc.harts = harts;
+        assert_eq!(build_dtb(&desc), Err(FdtError::BadHartCount(harts)));
+    }
+    desc.harts = MAX_HARTS;
+    let (dts, warnings) = decompile(&build_dtb(&desc).unwrap());
+    assert!(warnings.trim().is_empty(), "dtc warnings:\n{warnings}");
+    assert!(dts.contains("cpu@63"));
 }
 
 #[test]
