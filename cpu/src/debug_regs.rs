@@ -188,7 +188,10 @@ mod tests {
     #[test]
     fn privilege_change_updates_contexts() {
         let mut h = Hart::new(0, 0);
-        h.reservation = Some(0x8000_0000);
+        h.reservation = Some(crate::hart::Reservation {
+            pa: 0x8000_0000,
+            value: 0,
+        });
         h.debug_set_privilege(Priv::U);
         assert_eq!(h.privilege, Priv::U);
         assert_eq!(h.fetch_ctx, crate::hart::tlb_ctx::USER);

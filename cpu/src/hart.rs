@@ -45,6 +45,16 @@ pub mod tlb_ctx {
     pub const MACHINE: u8 = 3;
 }
 
+/// An LR's reservation: the physical address it read and the value it saw,
+/// which the SC compares (and swaps) against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Reservation {
+    /// Physical address of the reserved word.
+    pub pa: u64,
+    /// The value LR loaded (zero-extended from the access size).
+    pub value: u64,
+}
+
 /// What a misaligned ordinary load or store does. The privileged spec
 /// allows either: heron emulates them by default (as QEMU does, and as
 /// Linux expects of a platform that does not trap them); trapping with
@@ -129,8 +139,8 @@ pub struct Hart {
     pub csr: CsrFile,
     /// Physical memory protection.
     pub pmp: Pmp,
-    /// LR/SC reservation: the reserved physical address.
-    pub reservation: Option<u64>,
+    /// LR/SC reservation.
+    pub reservation: Option<Reservation>,
     /// Current value of `mtime` (set by the machine; read by `time`).
     pub mtime: u64,
     /// Pre-decoded blocks.

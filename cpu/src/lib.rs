@@ -19,6 +19,6 @@ mod mem;
 pub mod trace;
 pub mod trap;
 
-pub use hart::{Hart, MisalignedAccess, Priv};
+pub use hart::{Hart, MisalignedAccess, Priv, Reservation};
 pub use interp::RunExit;
 pub use trap::Trap;

@@ -4,7 +4,7 @@
 use heron_mmu::pmp::Pmp;
 use heron_mmu::tlb::TlbKind;
 use heron_mmu::walk::{self, PteAccessFault, PteMemory, WalkFault, WalkParams};
-use heron_mmu::{Access, Bus, PAGE_SIZE};
+use heron_mmu::{host_mem, Access, Bus, PAGE_SIZE};
 
 use crate::csr::{MSTATUS_MXR, MSTATUS_SUM};
 use crate::hart::{Hart, MisalignedAccess, Priv};
@@ -228,10 +228,17 @@ impl Hart {
         size: u64,
         value: u64,
     ) -> Result<(), heron_mmu::BusError> {
-        if bus.ram().contains(pa, size) && bus.ram().is_code_page(pa) {
+        self.keep_code_coherent(bus, pa);
+        bus.write(pa, size as u8, value)
+    }
+
+    /// Drops the decoded blocks of the page holding `pa` if it has any: it
+    /// is about to be written.
+    #[inline]
+    pub(crate) fn keep_code_coherent(&mut self, bus: &mut Bus, pa: u64) {
+        if bus.ram().is_code_page(pa) {
             self.cache.invalidate_page(bus.ram_mut(), pa);
         }
-        bus.write(pa, size as u8, value)
     }
 
     /// Translates an atomic access (LR/SC/AMO): must be naturally aligned;
@@ -296,29 +303,21 @@ impl Hart {
 /// Reads `size` bytes at host address `host`.
 ///
 /// # Safety
-/// `host..host + size` must be readable guest RAM.
+/// `host..host + size` must be guest RAM (only ever accessed atomically),
+/// naturally aligned.
 #[inline(always)]
 unsafe fn read_host(host: usize, size: u64) -> u64 {
-    let p = host as *const u8;
-    match size {
-        1 => *p as u64,
-        2 => u16::from_le(std::ptr::read_unaligned(p as *const u16)) as u64,
-        4 => u32::from_le(std::ptr::read_unaligned(p as *const u32)) as u64,
-        _ => u64::from_le(std::ptr::read_unaligned(p as *const u64)),
-    }
+    // SAFETY: as for the caller.
+    unsafe { host_mem::load_aligned(host as *const u8, size as u8) }
 }
 
 /// Writes `size` bytes at host address `host`.
 ///
 /// # Safety
-/// `host..host + size` must be writable guest RAM.
+/// `host..host + size` must be guest RAM (only ever accessed atomically),
+/// naturally aligned.
 #[inline(always)]
 unsafe fn write_host(host: usize, size: u64, v: u64) {
-    let p = host as *mut u8;
-    match size {
-        1 => *p = v as u8,
-        2 => std::ptr::write_unaligned(p as *mut u16, (v as u16).to_le()),
-        4 => std::ptr::write_unaligned(p as *mut u32, (v as u32).to_le()),
-        _ => std::ptr::write_unaligned(p as *mut u64, v.to_le()),
-    }
+    // SAFETY: as for the caller.
+    unsafe { host_mem::store_aligned(host as *mut u8, size as u8, v) }
 }

@@ -2,6 +2,8 @@
 //! guest state.
 //!
 //! * [`GuestRam`]: guest RAM, one anonymous host mapping.
+//! * [`host_mem`]: race-free (relaxed atomic) accesses to guest RAM through
+//!   host pointers, the only way RAM is touched.
 //! * [`Bus`]: the physical address space — RAM plus MMIO ranges dispatched to
 //!   [`MmioDevice`] trait objects.
 //! * [`walk`]: the Sv39/Sv48/Sv57 page-table walker with permission checks and
@@ -11,6 +13,7 @@
 //! * [`pmp`]: physical memory protection checks.
 
 pub mod bus;
+pub mod host_mem;
 pub mod pmp;
 pub mod ram;
 pub mod tlb;

@@ -1,12 +1,13 @@
 //! Guest RAM: one anonymous memory mapping of the host.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::Ordering::{self, SeqCst};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64};
 use std::sync::{Arc, Mutex};
 
 use memmap2::MmapMut;
 use thiserror::Error;
 
-use crate::{PAGE_SHIFT, PAGE_SIZE};
+use crate::{host_mem, PAGE_SHIFT, PAGE_SIZE};
 
 /// Errors creating guest RAM.
 #[derive(Debug, Error)]
@@ -40,9 +41,8 @@ struct RamInner {
 }
 
 // SAFETY: `ptr` points into `_map`, which lives as long as the inner value;
-// concurrent guest-memory accesses are data races only in the guest's own
-// program order, exactly as on hardware, and never touch host memory outside
-// the mapping (every access is bounds-checked against `size`).
+// every access through it is bounds-checked against `size` and atomic
+// (`host_mem`), so accesses from several threads are never data races.
 unsafe impl Send for RamInner {}
 unsafe impl Sync for RamInner {}
 
@@ -61,6 +61,22 @@ impl RamInner {
         // stays inside the mapping, whose length is `size`.
         self.contains(pa, len)
             .then(|| unsafe { self.ptr.add((pa - self.base) as usize) })
+    }
+
+    /// Host pointer for a 4- or 8-byte atomic read-modify-write at `pa`:
+    /// naturally aligned and in RAM.
+    #[inline]
+    fn atomic_ptr(&self, pa: u64, size: u8) -> Result<*mut u8, OutOfRange> {
+        let p = self.access_ptr(pa, size)?;
+        // RAM's host base is page aligned, so guest alignment is host
+        // alignment; checked on the host pointer all the same.
+        if !matches!(size, 4 | 8) || !(p as usize).is_multiple_of(size as usize) {
+            return Err(OutOfRange {
+                addr: pa,
+                len: size as u64,
+            });
+        }
+        Ok(p)
     }
 
     /// Host pointer for a `size`-byte scalar access at `pa`: `size` must be
@@ -147,9 +163,9 @@ impl GuestMemory {
             .inner
             .checked_ptr(pa, len)
             .ok_or(OutOfRange { addr: pa, len })?;
-        // SAFETY: `[pa, pa + len)` is in the live mapping (checked_ptr), and
-        // `buf` is a distinct host buffer.
-        unsafe { std::ptr::copy_nonoverlapping(src, buf.as_mut_ptr(), buf.len()) };
+        // SAFETY: `[pa, pa + len)` is in the live mapping (checked_ptr),
+        // which is only ever accessed through `host_mem`.
+        unsafe { host_mem::copy_from(src, buf) };
         Ok(())
     }
 
@@ -158,9 +174,9 @@ impl GuestMemory {
         let r = &self.inner;
         let len = data.len() as u64;
         let dst = r.checked_ptr(pa, len).ok_or(OutOfRange { addr: pa, len })?;
-        // SAFETY: `[pa, pa + len)` is in the live mapping (checked_ptr), and
-        // `data` is a distinct host buffer.
-        unsafe { std::ptr::copy_nonoverlapping(data.as_ptr(), dst, data.len()) };
+        // SAFETY: `[pa, pa + len)` is in the live mapping (checked_ptr),
+        // which is only ever accessed through `host_mem`.
+        unsafe { host_mem::copy_to(data, dst) };
         if !data.is_empty() {
             let first = pa >> PAGE_SHIFT;
             let last = (pa + data.len() as u64 - 1) >> PAGE_SHIFT;
@@ -315,15 +331,8 @@ impl GuestRam {
         let p = self.inner.access_ptr(pa, size)?;
         // SAFETY: `access_ptr` checked that `size` is 1, 2, 4 or 8 and that
         // `[pa, pa + size)` lies in the mapping, which lives as long as
-        // `self`; unaligned reads are allowed by `read_unaligned`.
-        Ok(unsafe {
-            match size {
-                1 => *p as u64,
-                2 => u16::from_le(std::ptr::read_unaligned(p as *const u16)) as u64,
-                4 => u32::from_le(std::ptr::read_unaligned(p as *const u32)) as u64,
-                _ => u64::from_le(std::ptr::read_unaligned(p as *const u64)),
-            }
-        })
+        // `self` and is only ever accessed through `host_mem`.
+        Ok(unsafe { host_mem::load(p, size) })
     }
 
     /// Writes the low `size` (1, 2, 4 or 8) bytes of `value` at `pa`,
@@ -333,14 +342,7 @@ impl GuestRam {
     pub fn store(&mut self, pa: u64, size: u8, value: u64) -> Result<(), OutOfRange> {
         let p = self.inner.access_ptr(pa, size)?;
         // SAFETY: as in `load`.
-        unsafe {
-            match size {
-                1 => *p = value as u8,
-                2 => std::ptr::write_unaligned(p as *mut u16, (value as u16).to_le()),
-                4 => std::ptr::write_unaligned(p as *mut u32, (value as u32).to_le()),
-                _ => std::ptr::write_unaligned(p as *mut u64, value.to_le()),
-            }
-        }
+        unsafe { host_mem::store(p, size, value) };
         Ok(())
     }
 
@@ -349,17 +351,61 @@ impl GuestRam {
     /// which the privileged spec requires to be atomic with respect to
     /// other harts. `Err` unless `pa` is 8-aligned and in RAM.
     pub fn compare_exchange_u64(&self, pa: u64, old: u64, new: u64) -> Result<bool, OutOfRange> {
-        let p = self.inner.access_ptr(pa, 8)?;
-        if !(p as usize).is_multiple_of(8) {
-            return Err(OutOfRange { addr: pa, len: 8 });
-        }
-        // SAFETY: in the live mapping and 8-aligned (checked above), and
-        // every access to guest RAM is through raw pointers, never through a
-        // Rust reference that this atomic view could alias.
-        let word = unsafe { &*(p as *const AtomicU64) };
-        Ok(word
-            .compare_exchange(old.to_le(), new.to_le(), Ordering::SeqCst, Ordering::SeqCst)
-            .is_ok())
+        self.compare_exchange(pa, 8, old, new)
+    }
+
+    /// Atomically replaces the `size`-byte (4 or 8) little-endian value at
+    /// `pa` with the low bits of `new` if it still holds the low bits of
+    /// `old`; returns whether it did (SC against the value LR saw, and A/D
+    /// updates). `Err` unless `pa` is naturally aligned and in RAM.
+    pub fn compare_exchange(
+        &self,
+        pa: u64,
+        size: u8,
+        old: u64,
+        new: u64,
+    ) -> Result<bool, OutOfRange> {
+        let p = self.inner.atomic_ptr(pa, size)?;
+        // SAFETY: in the live mapping and naturally aligned (atomic_ptr), and
+        // RAM is only ever accessed atomically (`host_mem`).
+        Ok(unsafe {
+            if size == 4 {
+                AtomicU32::from_ptr(p.cast())
+                    .compare_exchange((old as u32).to_le(), (new as u32).to_le(), SeqCst, SeqCst)
+                    .is_ok()
+            } else {
+                AtomicU64::from_ptr(p.cast())
+                    .compare_exchange(old.to_le(), new.to_le(), SeqCst, SeqCst)
+                    .is_ok()
+            }
+        })
+    }
+
+    /// Atomically replaces the `size`-byte (4 or 8) little-endian value `v`
+    /// at `pa` with `f(v)` (the AMOs); returns `v`, zero-extended. `f` sees
+    /// and returns values in the low `8 * size` bits. `Err` unless `pa` is
+    /// naturally aligned and in RAM.
+    pub fn fetch_update(
+        &self,
+        pa: u64,
+        size: u8,
+        f: impl Fn(u64) -> u64,
+    ) -> Result<u64, OutOfRange> {
+        let p = self.inner.atomic_ptr(pa, size)?;
+        // SAFETY: as in `compare_exchange`.
+        Ok(unsafe {
+            if size == 4 {
+                let word = AtomicU32::from_ptr(p.cast());
+                let update = |v: u32| Some((f(u32::from_le(v) as u64) as u32).to_le());
+                let (Ok(old) | Err(old)) = word.fetch_update(SeqCst, SeqCst, update);
+                u32::from_le(old) as u64
+            } else {
+                let word = AtomicU64::from_ptr(p.cast());
+                let update = |v: u64| Some(f(u64::from_le(v)).to_le());
+                let (Ok(old) | Err(old)) = word.fetch_update(SeqCst, SeqCst, update);
+                u64::from_le(old)
+            }
+        })
     }
 
     /// Whether the page holding `pa` has pre-decoded code (never outside
@@ -460,6 +506,37 @@ mod tests {
         ram.set_code_page(0x1000, true);
         assert!(!ram.is_code_page(0x1000));
         assert!(!ram.is_code_page(u64::MAX));
+    }
+
+    #[test]
+    fn amos_are_indivisible_across_threads() {
+        let ram = GuestRam::new(0x8000_0000, 0x1000).unwrap();
+        let (word, dword) = (0x8000_0010, 0x8000_0018);
+        std::thread::scope(|s| {
+            for _ in 0..2 {
+                s.spawn(|| {
+                    for _ in 0..20_000 {
+                        ram.fetch_update(word, 4, |v| v + 1).unwrap();
+                        ram.fetch_update(dword, 8, |v| v.wrapping_add(3)).unwrap();
+                    }
+                });
+            }
+        });
+        // Lost updates would leave less.
+        assert_eq!(ram.load(word, 4), Ok(40_000));
+        assert_eq!(ram.load(dword, 8), Ok(120_000));
+        // Word operations touch only their four bytes.
+        assert_eq!(ram.load(word + 4, 4), Ok(0));
+        assert_eq!(ram.fetch_update(word, 4, |_| 0xffff_ffff), Ok(40_000));
+        assert_eq!(ram.load(word, 8), Ok(0xffff_ffff));
+        // Compare-and-swap of a word: compares and writes the low 32 bits.
+        assert_eq!(ram.compare_exchange(word, 4, 0xffff_ffff, 7), Ok(true));
+        assert_eq!(ram.compare_exchange(word, 4, 0xffff_ffff, 9), Ok(false));
+        assert_eq!(ram.load(word, 4), Ok(7));
+        // Misaligned, outside RAM, or not a word size: refused.
+        assert_eq!(ram.fetch_update(word + 2, 4, |v| v), out(word + 2, 4));
+        assert_eq!(ram.fetch_update(0x8000_1000, 8, |v| v), out(0x8000_1000, 8));
+        assert_eq!(ram.compare_exchange(word, 2, 0, 0), out(word, 2));
     }
 
     #[test]

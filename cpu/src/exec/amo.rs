@@ -3,7 +3,7 @@
 use heron_mmu::{Access, Bus};
 
 use crate::decode::{Kind, Op};
-use crate::hart::Hart;
+use crate::hart::{Hart, Reservation};
 use crate::mem::access_fault;
 use crate::trap::Trap;
 
@@ -39,40 +39,68 @@ impl Hart {
                 let v = bus
                     .read(pa, size as u8)
                     .map_err(|_| Trap::new(access_fault(Access::Load), addr))?;
-                self.reservation = Some(pa);
+                self.reservation = Some(Reservation { pa, value: v });
                 Ok(ext(v))
             }
             ScW | ScD => {
                 let pa = self.translate_atomic(bus, addr, size, Access::Store)?;
-                let ok = self.reservation.take() == Some(pa);
-                if ok {
-                    self.store_phys(bus, pa, size, src)
-                        .map_err(|_| Trap::new(access_fault(Access::Store), addr))?;
+                let fault = |_| Trap::new(access_fault(Access::Store), addr);
+                let Some(r) = self.reservation.take().filter(|r| r.pa == pa) else {
+                    return Ok(1);
+                };
+                // In RAM, SC succeeds iff the word still holds what LR read:
+                // a compare-and-swap, so that a store by another hart (or
+                // DMA) in between makes it fail.
+                if !bus.ram().contains(pa, size) {
+                    self.store_phys(bus, pa, size, src).map_err(fault)?;
+                    return Ok(0);
                 }
-                Ok(!ok as u64)
+                self.keep_code_coherent(bus, pa);
+                let stored = bus
+                    .ram()
+                    .compare_exchange(pa, size as u8, r.value, src)
+                    .map_err(|e| fault(heron_mmu::BusError(e.addr)))?;
+                Ok(!stored as u64)
             }
             _ => {
                 let pa = self.translate_atomic(bus, addr, size, Access::Store)?;
                 let fault = |_| Trap::new(access_fault(Access::Store), addr);
-                let old = ext(bus.read(pa, size as u8).map_err(fault)?);
                 let b = ext(src);
-                let new = match op.kind {
-                    AmoSwapW | AmoSwapD => b,
-                    AmoAddW | AmoAddD => old.wrapping_add(b),
-                    AmoXorW | AmoXorD => old ^ b,
-                    AmoAndW | AmoAndD => old & b,
-                    AmoOrW | AmoOrD => old | b,
-                    AmoMinW | AmoMinD => (old as i64).min(b as i64) as u64,
-                    AmoMaxW | AmoMaxD => (old as i64).max(b as i64) as u64,
-                    // Unsigned word compares look at the low 32 bits only.
-                    AmoMinuW => (old as u32).min(b as u32) as u64,
-                    AmoMaxuW => (old as u32).max(b as u32) as u64,
-                    AmoMinuD => old.min(b),
-                    _ => old.max(b),
-                };
-                self.store_phys(bus, pa, size, new).map_err(fault)?;
-                Ok(old)
+                let apply = |old: u64| amo_result(op.kind, ext(old), b);
+                if bus.ram().contains(pa, size) {
+                    // A host atomic read-modify-write, indivisible for every
+                    // other hart and for DMA.
+                    self.keep_code_coherent(bus, pa);
+                    let old = bus
+                        .ram()
+                        .fetch_update(pa, size as u8, apply)
+                        .map_err(|e| fault(heron_mmu::BusError(e.addr)))?;
+                    return Ok(ext(old));
+                }
+                let old = bus.read(pa, size as u8).map_err(fault)?;
+                self.store_phys(bus, pa, size, apply(old)).map_err(fault)?;
+                Ok(ext(old))
             }
         }
+    }
+}
+
+/// The value an AMO `kind` writes, from the old memory value and `rs2`
+/// (both sign-extended for word operations).
+fn amo_result(kind: Kind, old: u64, b: u64) -> u64 {
+    use Kind::*;
+    match kind {
+        AmoSwapW | AmoSwapD => b,
+        AmoAddW | AmoAddD => old.wrapping_add(b),
+        AmoXorW | AmoXorD => old ^ b,
+        AmoAndW | AmoAndD => old & b,
+        AmoOrW | AmoOrD => old | b,
+        AmoMinW | AmoMinD => (old as i64).min(b as i64) as u64,
+        AmoMaxW | AmoMaxD => (old as i64).max(b as i64) as u64,
+        // Unsigned word compares look at the low 32 bits only.
+        AmoMinuW => (old as u32).min(b as u32) as u64,
+        AmoMaxuW => (old as u32).max(b as u32) as u64,
+        AmoMinuD => old.min(b),
+        _ => old.max(b),
     }
 }
