@@ -399,6 +399,21 @@ proptest! {
     }
 
     #[test]
+    fn cpu_properties(props in prop_oneof![
+        "((misaligned=(trap|emulate))?,?){0,3}",
+        "(misaligned|misaligned=|=trap|misaligned=TRAP|foo=bar|misaligned=trap=1|,)+",
+        "\\PC{0,16}",
+    ]) {
+        // Valid: only `misaligned=trap|emulate` items (empty ones allowed).
+        let valid = props
+            .split(',')
+            .all(|p| p.is_empty() || p == "misaligned=trap" || p == "misaligned=emulate");
+        let expect = if valid { Expect::Valid } else { Expect::BadInput };
+        let a = [kernel(poweroff_image()), opt("cpu", props.as_bytes())];
+        check(&heron(args(&a)), expect)?;
+    }
+
+    #[test]
     fn kernel_command_lines(
         odd in prop::collection::vec(1u8..=255, 0..4096),
         long in ("[ -~]{1,64}", 0usize..2000),
