@@ -154,6 +154,10 @@ pub struct Hart {
     pub firmware_ecalls: bool,
     /// What misaligned ordinary loads and stores do.
     pub misaligned: MisalignedAccess,
+    /// Other threads (harts) access guest RAM concurrently, so `fence`s
+    /// must be host fences. With one hart nothing can observe the order
+    /// of its accesses, and fences stay free.
+    pub concurrent_memory: bool,
     /// The exception the executing instruction raised (valid when it
     /// returned `Next::Trap`).
     pub(crate) pending_trap: crate::trap::Trap,
@@ -189,6 +193,7 @@ impl Hart {
             debug: None,
             firmware_ecalls: false,
             misaligned: MisalignedAccess::Emulate,
+            concurrent_memory: false,
             external_irqs: 0,
             pending_trap: crate::trap::Trap::new(0, 0),
         });

@@ -147,8 +147,9 @@ fn decode32(i: u32) -> Op {
         0x3b => decode_op32(f3, f7, rs2(i)),
         0x0f => match f3 {
             // fence (any pred/succ/fm; fm values other than 0 and TSO are
-            // reserved but must execute as a plain fence).
-            0 => Fence,
+            // reserved but must execute as a plain fence). imm keeps
+            // fm/pred/succ (bits 31:20), which say what the host must order.
+            0 => return op(Fence, i, (i >> 20) as i32),
             1 => FenceI,
             _ => Illegal,
         },

@@ -3,6 +3,7 @@
 //! their own files; the integer core stays here, on the hot path.
 
 mod amo;
+mod fence;
 mod fp;
 mod system;
 
@@ -11,6 +12,7 @@ use heron_mmu::Bus;
 use crate::decode::{Kind, Op};
 use crate::hart::Hart;
 use crate::trap::Trap;
+use fence::{fence_order, host_fence};
 
 /// What happens after an instruction.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -117,8 +119,12 @@ impl Hart {
             Sllw => sext32(a << (b & 31)),
             Srlw => sext32((a as u32 >> (b & 31)) as u64),
             Sraw => ((a as i32) >> (b & 31)) as i64 as u64,
-            // A single in-order hart with no caches: fences order nothing.
-            Fence => 0,
+            Fence => {
+                if self.concurrent_memory {
+                    host_fence(fence_order(op.imm as u32));
+                }
+                0
+            }
             // Stores into pages holding decoded code already invalidated it.
             FenceI => return Next::Jump(pc.wrapping_add(op.len as u64)),
             // M
