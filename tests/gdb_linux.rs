@@ -4,19 +4,31 @@
 
 mod common;
 
+use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use common::linux::{Boot, ScratchDisk, BOOT_TIMEOUT_SECS};
 
+/// What heron logs at debug level (target `heron::gdb`) when gdb resumes
+/// the guest.
+const RESUMED: &str = "gdb: continuing at";
+
 #[test]
 fn gdb_interrupts_a_linux_guest_reads_registers_and_continues_to_poweroff() {
     let disk = ScratchDisk::new("gdb-linux");
-    // The command outlives the moment gdb attaches, then exits with 5.
-    let boot = Boot::new("echo gdb-target-up; sleep 3; exit 5", disk.path());
-    // heron picks the port and names it once it listens.
+    // The command waits for a line on the console, which the test sends
+    // only after gdb has attached and let the guest run on; then it exits
+    // with 5. No timing: the guest cannot end before gdb is done with it.
+    let boot = Boot::new("echo gdb-target-up; read -r go; exit 5", disk.path());
     let limit = Duration::from_secs(BOOT_TIMEOUT_SECS + 60);
-    let (heron, addr) = common::heron_with_gdb(&boot.args(), limit);
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_heron"));
+    cmd.args(boot.args())
+        .env("RUST_LOG", "heron::gdb=debug")
+        .stdin(Stdio::piped());
+    // heron picks the port and names it once it listens.
+    let (mut heron, addr) = common::heron_with_gdb_cmd(&mut cmd, limit);
+    let mut console_in = heron.child.stdin.take().expect("heron's stdin is piped");
     // Attach once the guest's userland runs: the kernel is up.
     heron.wait_for("gdb-target-up");
     let mut gdb = Command::new("gdb-multiarch");
@@ -29,8 +41,13 @@ fn gdb_interrupts_a_linux_guest_reads_registers_and_continues_to_poweroff() {
         .args(["-ex", "monitor priv"])
         .args(["-ex", "continue"])
         .stdin(Stdio::null());
-    let (_, gdb_out) = common::Proc::spawn(&mut gdb, limit).finish();
+    let gdb = common::Proc::spawn(&mut gdb, limit);
+    // gdb has read the registers and continued: now the guest may end.
+    heron.wait_for(RESUMED);
+    writeln!(console_in, "go").expect("write to the guest console");
+    let (_, gdb_out) = gdb.finish();
     let (code, console) = heron.finish();
+    drop(console_in);
     // Stopped inside Linux: the pc is a kernel (high) or user address and
     // paging is on (satp MODE 8, 9 or 10, printed by gdb in its raw value).
     assert!(gdb_out.contains("$1 = 0x"), "no pc read:\n{gdb_out}");

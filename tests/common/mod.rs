@@ -373,10 +373,17 @@ pub fn heron_with_gdb_env<S: AsRef<std::ffi::OsStr>>(
 ) -> (Proc, String) {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_heron"));
     cmd.args(args)
-        .args(["--gdb", "127.0.0.1:0"])
         .envs(env.iter().copied())
         .stdin(Stdio::null());
-    let heron = Proc::spawn(&mut cmd, limit);
+    heron_with_gdb_cmd(&mut cmd, limit)
+}
+
+/// Starts `cmd` (heron with its options, environment and stdin already
+/// set) serving gdb on a port it picks; returns it once it listens, with
+/// the address it named.
+pub fn heron_with_gdb_cmd(cmd: &mut Command, limit: Duration) -> (Proc, String) {
+    cmd.args(["--gdb", "127.0.0.1:0"]);
+    let heron = Proc::spawn(cmd, limit);
     let addr = heron.wait_for_stderr_line(GDB_LISTENING);
     (heron, addr)
 }
