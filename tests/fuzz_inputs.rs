@@ -20,13 +20,12 @@
 mod common;
 
 use std::ffi::OsString;
-use std::io::Read;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::os::unix::process::ExitStatusExt;
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::OnceLock;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use proptest::prelude::*;
 use proptest::sample::Index;
@@ -105,35 +104,11 @@ struct Run {
     stderr: String,
 }
 
-/// Runs heron with `args` (in [`work_dir`], stdout discarded), killing it
-/// at [`LIMIT`].
+/// Runs heron with `args` in [`work_dir`], killing it at [`LIMIT`].
 fn heron(args: Vec<OsString>) -> Run {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_heron"))
-        .args(&args)
-        .current_dir(work_dir())
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start heron");
-    let mut pipe = child.stderr.take().expect("piped stderr");
-    let reader = std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        let _ = pipe.read_to_end(&mut buf);
-        buf
-    });
-    let start = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait for heron") {
-            break status;
-        }
-        if start.elapsed() > LIMIT {
-            let _ = child.kill();
-        }
-        // Polling for the exit: std has no wait with a time limit.
-        std::thread::sleep(Duration::from_millis(5));
-    };
-    let stderr = String::from_utf8_lossy(&reader.join().unwrap_or_default()).into_owned();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_heron"));
+    cmd.args(&args).current_dir(work_dir());
+    let (status, _stdout, stderr) = common::run_command(&mut cmd, LIMIT);
     Run {
         args,
         status,

@@ -8,7 +8,7 @@ pub mod linux;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
@@ -115,43 +115,9 @@ pub fn run_heron<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> RunOutput {
 
 /// Like [`run_heron`] with an explicit hard limit on the wall-clock time.
 pub fn run_heron_within<S: AsRef<std::ffi::OsStr>>(args: &[S], limit: Duration) -> RunOutput {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_heron"))
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start the heron binary");
-
-    // Drain both pipes on their own threads so that a chatty guest cannot
-    // block on a full pipe while we wait.
-    let mut out_pipe = child.stdout.take().expect("stdout is piped");
-    let mut err_pipe = child.stderr.take().expect("stderr is piped");
-    let out_reader = std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        let _ = out_pipe.read_to_end(&mut buf);
-        buf
-    });
-    let err_reader = std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        let _ = err_pipe.read_to_end(&mut buf);
-        buf
-    });
-
-    let start = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait for heron") {
-            break status;
-        }
-        if start.elapsed() > limit {
-            let _ = child.kill();
-            break child.wait().expect("wait for the killed heron");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    };
-
-    let stdout = String::from_utf8_lossy(&out_reader.join().unwrap_or_default()).into_owned();
-    let stderr = String::from_utf8_lossy(&err_reader.join().unwrap_or_default()).into_owned();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_heron"));
+    cmd.args(args);
+    let (status, stdout, stderr) = run_command(&mut cmd, limit);
     let code = match status.code() {
         Some(c) => c,
         None => {
@@ -160,6 +126,45 @@ pub fn run_heron_within<S: AsRef<std::ffi::OsStr>>(args: &[S], limit: Duration) 
         }
     };
     (code, stdout, stderr)
+}
+
+/// Runs `cmd` with no stdin, collecting stdout and stderr, and kills it if
+/// it outlives `limit`. Returns how it ended and what it printed.
+pub fn run_command(cmd: &mut Command, limit: Duration) -> (ExitStatus, String, String) {
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("start {cmd:?}: {e}"));
+
+    // Drain both pipes on their own threads so that a chatty guest cannot
+    // block on a full pipe while we wait.
+    let drain = |mut pipe: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            let _ = pipe.read_to_end(&mut buf);
+            String::from_utf8_lossy(&buf).into_owned()
+        })
+    };
+    let out_reader = drain(Box::new(child.stdout.take().expect("stdout is piped")));
+    let err_reader = drain(Box::new(child.stderr.take().expect("stderr is piped")));
+
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for the child") {
+            break status;
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            break child.wait().expect("wait for the killed child");
+        }
+        // Polling for the exit: std has no wait with a time limit.
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    let stdout = out_reader.join().unwrap_or_default();
+    let stderr = err_reader.join().unwrap_or_default();
+    (status, stdout, stderr)
 }
 
 /// A guest program built from a `.S` under `tests/asm`, with its symbol
