@@ -44,27 +44,27 @@ impl Hart {
             }
             ScW | ScD => {
                 let pa = self.translate_atomic(bus, addr, size, Access::Store)?;
-                let fault = |_| Trap::new(access_fault(Access::Store), addr);
+                let fault = Trap::new(access_fault(Access::Store), addr);
                 let Some(r) = self.reservation.take().filter(|r| r.pa == pa) else {
                     return Ok(1);
                 };
+                if !bus.ram().contains(pa, size) {
+                    self.store_phys(bus, pa, size, src).map_err(|_| fault)?;
+                    return Ok(0);
+                }
                 // In RAM, SC succeeds iff the word still holds what LR read:
                 // a compare-and-swap, so that a store by another hart (or
                 // DMA) in between makes it fail.
-                if !bus.ram().contains(pa, size) {
-                    self.store_phys(bus, pa, size, src).map_err(fault)?;
-                    return Ok(0);
-                }
                 self.keep_code_coherent(bus, pa);
                 let stored = bus
                     .ram()
                     .compare_exchange(pa, size as u8, r.value, src)
-                    .map_err(|e| fault(heron_mmu::BusError(e.addr)))?;
+                    .map_err(|_| fault)?;
                 Ok(!stored as u64)
             }
             _ => {
                 let pa = self.translate_atomic(bus, addr, size, Access::Store)?;
-                let fault = |_| Trap::new(access_fault(Access::Store), addr);
+                let fault = Trap::new(access_fault(Access::Store), addr);
                 let b = ext(src);
                 let apply = |old: u64| amo_result(op.kind, ext(old), b);
                 if bus.ram().contains(pa, size) {
@@ -74,11 +74,12 @@ impl Hart {
                     let old = bus
                         .ram()
                         .fetch_update(pa, size as u8, apply)
-                        .map_err(|e| fault(heron_mmu::BusError(e.addr)))?;
+                        .map_err(|_| fault)?;
                     return Ok(ext(old));
                 }
-                let old = bus.read(pa, size as u8).map_err(fault)?;
-                self.store_phys(bus, pa, size, apply(old)).map_err(fault)?;
+                let old = bus.read(pa, size as u8).map_err(|_| fault)?;
+                self.store_phys(bus, pa, size, apply(old))
+                    .map_err(|_| fault)?;
                 Ok(ext(old))
             }
         }
