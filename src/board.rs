@@ -111,6 +111,8 @@ pub struct BoardConfig {
     pub deterministic: bool,
     /// CPU properties.
     pub cpu: CpuOptions,
+    /// Number of harts.
+    pub harts: usize,
 }
 
 /// Why the board could not be built or booted.
@@ -290,15 +292,21 @@ pub fn build(config: &BoardConfig) -> Result<Board, BoardError> {
     let mut m = Machine::new(&MachineConfig {
         ram_size: config.ram_size,
         time,
+        harts: config.harts,
     })?;
-    m.hart.misaligned = config.cpu.misaligned;
+    for hart in &mut m.harts {
+        hart.set_misaligned(config.cpu.misaligned);
+    }
 
     if bios == Bios::None {
         // Bare metal, as under Spike: the ELF at its physical addresses, HTIF
         // when it has `tohost`. The virt devices are there too.
         let uart = map_devices(&mut m, config)?;
-        let elf = load_elf(&config.kernel, &kernel, m.bus.ram_mut())?;
-        m.hart.pc = elf.entry;
+        let elf = load_elf(&config.kernel, &kernel, m.bus().ram())?;
+        // Every hart starts at the entry, as on Spike and QEMU.
+        for hart in &mut m.harts {
+            hart.set_pc(elf.entry);
+        }
         if let Some(tohost) = elf.tohost {
             m.attach_htif(Htif::new(tohost, elf.fromhost, Box::new(std::io::stdout())));
         }
@@ -317,9 +325,10 @@ pub fn build(config: &BoardConfig) -> Result<Board, BoardError> {
     let desc = describe(config);
     match bios {
         Bios::Builtin => {
-            let boot = load_linux(m.bus.ram_mut(), &kernel, initrd.as_deref(), &desc)?;
-            firmware_boot(&mut m.hart, boot.kernel.entry, boot.dtb_addr);
-            m.attach_sbi(Sbi::new(Box::new(StdoutConsole)));
+            let boot = load_linux(m.bus().ram(), &kernel, initrd.as_deref(), &desc)?;
+            // Hart 0 boots; the others wait, STOPPED, for an SBI hart_start.
+            firmware_boot(m.harts[0].as_mut(), boot.kernel.entry, boot.dtb_addr);
+            m.attach_sbi(Sbi::new(Box::new(StdoutConsole), config.harts));
         }
         Bios::File(path) => boot_with_firmware(&mut m, &path, &kernel, initrd.as_deref(), &desc)?,
         Bios::Auto | Bios::None => unreachable!("resolved above"),
@@ -342,12 +351,16 @@ fn map_devices(m: &mut Machine, config: &BoardConfig) -> Result<UartHandle, Boar
         });
     }
     let levels = IrqLevels::new();
-    let (plic, plic_handle) = Plic::new(levels.clone(), 1);
-    m.bus.map(PLIC_BASE, PLIC_SIZE, "plic", Box::new(plic))?;
+    let (plic, plic_handle) = Plic::new(levels.clone(), m.harts.len());
+    m.core
+        .bus
+        .map(PLIC_BASE, PLIC_SIZE, "plic", Box::new(plic))?;
     m.attach_plic(plic_handle);
     let (uart, uart_handle) = Uart::new(levels.line(UART_IRQ), Box::new(std::io::stdout()));
-    m.bus.map(UART_BASE, UART_SIZE, "uart", Box::new(uart))?;
-    m.bus.map(
+    m.core
+        .bus
+        .map(UART_BASE, UART_SIZE, "uart", Box::new(uart))?;
+    m.core.bus.map(
         TEST_BASE,
         SIFIVE_TEST_SIZE,
         "sifive_test",
@@ -359,7 +372,8 @@ fn map_devices(m: &mut Machine, config: &BoardConfig) -> Result<UartHandle, Boar
     } else {
         GoldfishRtc::new(Box::new(SystemClock))
     };
-    m.bus
+    m.core
+        .bus
         .map(RTC_BASE, GOLDFISH_RTC_SIZE, "rtc", Box::new(rtc))?;
     for (i, disk) in config.disks.iter().enumerate() {
         let mode = if disk.read_only {
@@ -375,11 +389,12 @@ fn map_devices(m: &mut Machine, config: &BoardConfig) -> Result<UartHandle, Boar
         })?;
         let dev = VirtioMmio::new(
             Box::new(VirtioBlk::new(image)),
-            m.bus.ram().dma_handle(),
+            m.bus().ram().dma_handle(),
             levels.line(VIRTIO_IRQ + i as u32),
         );
         let base = VIRTIO_BASE + i as u64 * VIRTIO_STRIDE;
-        m.bus
+        m.core
+            .bus
             .map(base, VIRTIO_MMIO_SIZE, "virtio-blk", Box::new(dev))?;
     }
     Ok(uart_handle)
@@ -405,7 +420,7 @@ fn describe(config: &BoardConfig) -> MachineDescription {
             size: config.ram_size,
         },
         timebase_hz: TIMEBASE_HZ as u32,
-        harts: 1,
+        harts: config.harts as u32,
         cpu: CpuDescription {
             isa,
             isa_extensions: ISA_EXTENSIONS.iter().map(|s| s.to_string()).collect(),
@@ -483,10 +498,10 @@ fn boot_with_firmware(
     initrd: Option<&[u8]>,
     desc: &MachineDescription,
 ) -> Result<(), BoardError> {
-    let boot = load_linux(m.bus.ram_mut(), kernel, initrd, desc)?;
+    let boot = load_linux(m.bus().ram(), kernel, initrd, desc)?;
     let fw = read_file(firmware, desc.ram.size)?;
     let entry = if is_elf(&fw) {
-        load_elf(firmware, &fw, m.bus.ram_mut())?.entry
+        load_elf(firmware, &fw, m.bus().ram())?.entry
     } else {
         if boot.kernel.entry < RAM_BASE + fw.len() as u64 {
             return Err(BoardError::Load(LoadError::OutsideRam {
@@ -497,10 +512,10 @@ fn boot_with_firmware(
                 ram_end: boot.kernel.entry,
             }));
         }
-        m.bus
-            .ram_mut()
+        m.bus()
+            .ram()
             .write(RAM_BASE, &fw)
-            .map_err(|e| outside_ram(firmware, e.addr, e.len, m.bus.ram()))?;
+            .map_err(|e| outside_ram(firmware, e.addr, e.len, m.bus().ram()))?;
         RAM_BASE
     };
     let info_addr = (boot.dtb_addr + boot.dtb_len + 7) & !7;
@@ -514,14 +529,18 @@ fn boot_with_firmware(
     ];
     let bytes: Vec<u8> = info.iter().flat_map(|w| w.to_le_bytes()).collect();
     // Right after the device tree, which may end at the top of RAM.
-    m.bus
-        .ram_mut()
+    m.bus()
+        .ram()
         .write(info_addr, &bytes)
-        .map_err(|e| outside_ram(firmware, e.addr, e.len, m.bus.ram()))?;
-    m.hart.pc = entry;
-    m.hart.set_x(10, 0);
-    m.hart.set_x(11, boot.dtb_addr);
-    m.hart.set_x(12, info_addr);
+        .map_err(|e| outside_ram(firmware, e.addr, e.len, m.bus().ram()))?;
+    // Every hart enters the firmware, as from QEMU's reset vector; the
+    // firmware picks its boot hart and parks the others itself.
+    for hart in &mut m.harts {
+        hart.set_pc(entry);
+        hart.set_xreg(10, hart.index() as u64);
+        hart.set_xreg(11, boot.dtb_addr);
+        hart.set_xreg(12, info_addr);
+    }
     log::info!(
         "firmware {} at {entry:#x}, kernel at {:#x}",
         firmware.display(),

@@ -60,6 +60,11 @@ pub struct RunArgs {
     /// Guest RAM size (bytes, or with a K, M, G or T suffix; at most 1T).
     #[arg(long, value_name = "SIZE", default_value = "512M", value_parser = parse_size)]
     pub memory: u64,
+    /// Number of harts (1 to 64), each on its own host thread (with
+    /// `--deterministic` or gdb, interleaved on one thread).
+    #[arg(long, value_name = "N", default_value_t = 1,
+          value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub smp: u16,
     /// Write the memory between `begin_signature` and `end_signature` to FILE
     /// at exit, one 32-bit word per line (Spike's format).
     #[arg(long, value_name = "FILE")]

@@ -42,7 +42,7 @@ impl Htif {
     }
 
     /// Serves a pending `tohost` command, if any.
-    pub fn service(&mut self, bus: &mut Bus) -> HtifEvent {
+    pub fn service(&mut self, bus: &Bus) -> HtifEvent {
         let Ok(cmd) = bus.read(self.tohost, 8) else {
             return HtifEvent::None;
         };
@@ -53,7 +53,6 @@ impl Htif {
         let command = (cmd >> 48) & 0xff;
         let payload = cmd & ((1 << 48) - 1);
         let _ = bus.write(self.tohost, 8, 0);
-        bus.clear_attention();
         match (device, command) {
             (0, 0) if payload & 1 == 1 => return HtifEvent::Exit(payload >> 1),
             (1, 1) => {

@@ -66,7 +66,7 @@ pub struct LoadedElf {
 /// Loads `bytes`, the ELF file read from `path` (named in errors), into
 /// `ram` at its segments' physical addresses. The caller reads the file
 /// once, with the checks on what it is and how large (`board::read_file`).
-pub fn load_elf(path: &Path, bytes: &[u8], ram: &mut GuestRam) -> Result<LoadedElf, LoadError> {
+pub fn load_elf(path: &Path, bytes: &[u8], ram: &GuestRam) -> Result<LoadedElf, LoadError> {
     let (ram_start, ram_end) = (ram.base(), ram.end());
     let error = |e: ElfError| match e {
         ElfError::WrongArch { class, machine } => LoadError::WrongArch {

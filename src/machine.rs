@@ -1,19 +1,36 @@
-//! The machine: a hart, RAM, the bus with its devices, and the loop that
-//! runs the hart in slices and services time, interrupts and HTIF between
-//! them.
+//! The machine: harts, RAM, the bus with its devices, and the loops that
+//! run the harts in slices and serve time, interrupts, SBI calls and HTIF
+//! between them.
+//!
+//! Two ways to run ([`Machine::run`]):
+//! * **one thread** — every hart in turn for a fixed slice of instructions.
+//!   This is the mode for one hart, for `--deterministic` (the interleaving
+//!   and the instruction-derived time repeat exactly) and under gdb (a stop
+//!   stops every hart).
+//! * **a thread per hart** ([`threads`]) — harts run in parallel, as QEMU's
+//!   multi-threaded TCG; other harts and devices reach a running hart
+//!   through its event word, and an idle hart sleeps on it.
 
+mod hart_loop;
+mod threads;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use heron_cpu::{Hart, RunExit};
+use heron_cpu::{Hart, Vcpu};
 use heron_devices::clint::{Clint, ClintHandle, CLINT_SIZE};
-use heron_devices::{PlicHandle, PowerControl, PowerEvent};
-use heron_firmware::{Sbi, SbiOutcome};
+use heron_devices::{PlicHandle, PowerControl};
+use heron_firmware::Sbi;
 use heron_mmu::bus::MapError;
-use heron_mmu::{Bus, GuestRam, RamError};
+use heron_mmu::events::bits;
+use heron_mmu::{Bus, GuestRam, HartEvents, RamError};
 use thiserror::Error;
 
 use crate::console::QuitFlag;
-use crate::htif::{Htif, HtifEvent};
+use crate::htif::Htif;
+
+pub use hart_loop::SliceEvent;
 
 /// Guest RAM base (as on QEMU's `virt` and Spike).
 pub const RAM_BASE: u64 = 0x8000_0000;
@@ -21,12 +38,18 @@ pub const RAM_BASE: u64 = 0x8000_0000;
 pub const CLINT_BASE: u64 = 0x0200_0000;
 /// `mtime` frequency.
 pub const TIMEBASE_HZ: u64 = 10_000_000;
-/// Instructions per run slice: the longest the machine loop goes without
-/// updating time and interrupt lines.
+/// The most harts a machine has (`--smp`), as QEMU's `virt`.
+pub const MAX_HARTS: usize = heron_firmware::fdt::MAX_HARTS as usize;
+/// Instructions per run slice: the longest a hart goes without updating
+/// time and interrupt lines (and, on one thread, the quantum after which
+/// the next hart runs).
 const SLICE: u64 = 20_000;
 /// In deterministic mode, one `mtime` tick every this many instructions
 /// (a nominal 100 MIPS hart).
 const INSNS_PER_TICK: u64 = 10;
+/// The longest an idle hart sleeps before it looks at the time limit, the
+/// quit flag and console input again.
+const IDLE_POLL: Duration = Duration::from_millis(10);
 
 /// Errors building the machine.
 #[derive(Debug, Error)]
@@ -40,34 +63,12 @@ pub enum MachineError {
 }
 
 /// Where `mtime` comes from.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TimeSource {
     /// The host's monotonic clock.
     Host,
     /// The instruction count, so that runs are repeatable.
     Instructions,
-}
-
-/// What one [`Machine::run_slice`] ended with.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SliceEvent {
-    /// The budget ran out (or a device was served); nothing to report.
-    Ran,
-    /// The hart waits for an interrupt.
-    Wfi,
-    /// The guest asked to exit with this code.
-    Exit(u64),
-    /// A debugger breakpoint at `pc`.
-    Breakpoint,
-    /// A debugger watchpoint hit by the instruction at `pc`.
-    Watchpoint(heron_cpu::debug::WatchHit),
-    /// The guest asked for a reset.
-    Reboot,
-    /// The user quit from the console (Ctrl-A x).
-    Quit,
-    /// With the built-in firmware, the guest trapped into M-mode, where no
-    /// code exists: `(mcause, mepc, mtval)`.
-    FirmwareTrap(u64, u64, u64),
 }
 
 /// How a run ended.
@@ -98,121 +99,128 @@ pub struct MachineConfig {
     pub ram_size: u64,
     /// Time source.
     pub time: TimeSource,
+    /// Number of harts (1..=[`MAX_HARTS`]).
+    pub harts: usize,
 }
 
-/// A single-hart machine.
-pub struct Machine {
-    /// The hart.
-    pub hart: Box<Hart>,
+/// Everything but the harts: shared by the hart threads.
+pub struct MachineCore {
     /// The physical address space.
     pub bus: Bus,
     clint: ClintHandle,
     plic: Option<PlicHandle>,
-    htif: Option<Htif>,
+    htif: Mutex<Option<Htif>>,
     sbi: Option<Sbi>,
     power: PowerControl,
     quit: Option<QuitFlag>,
     time: TimeSource,
     started: Instant,
+    /// Instructions retired by all harts, as of the last slice (the
+    /// deterministic clock).
+    retired: AtomicU64,
     /// Ticks skipped while idle in deterministic mode.
-    idle_ticks: u64,
+    idle_ticks: AtomicU64,
+    /// The interrupt lines last published to each hart.
+    lines: Box<[AtomicU64]>,
+}
+
+/// A machine of one or more harts.
+pub struct Machine {
+    /// The harts, by index (= `mhartid`).
+    pub harts: Vec<Box<dyn Vcpu>>,
+    /// Per hart: stopped until an SBI `hart_start` (HSM).
+    stopped: Vec<bool>,
+    /// The rest of the machine.
+    pub core: MachineCore,
 }
 
 impl Machine {
-    /// Builds the machine with RAM and the CLINT; the hart starts at
+    /// Builds the machine with RAM and the CLINT; every hart starts at
     /// `RAM_BASE` in M-mode.
     pub fn new(config: &MachineConfig) -> Result<Self, MachineError> {
-        let ram = GuestRam::new(RAM_BASE, config.ram_size)?;
+        let harts = config.harts.clamp(1, MAX_HARTS);
+        let events = HartEvents::for_harts(harts);
+        let ram = GuestRam::with_harts(RAM_BASE, config.ram_size, events.clone())?;
         let mut bus = Bus::new(ram);
-        let (clint, clint_handle) = Clint::new(1);
+        let (clint, clint_handle) = Clint::new(events);
         bus.map(CLINT_BASE, CLINT_SIZE, "clint", Box::new(clint))?;
         Ok(Machine {
-            hart: Hart::new(0, RAM_BASE),
-            bus,
-            clint: clint_handle,
-            plic: None,
-            htif: None,
-            sbi: None,
-            power: PowerControl::new(),
-            quit: None,
-            time: config.time,
-            started: Instant::now(),
-            idle_ticks: 0,
+            harts: (0..harts)
+                .map(|h| Hart::new(h as u64, RAM_BASE) as Box<dyn Vcpu>)
+                .collect(),
+            stopped: vec![false; harts],
+            core: MachineCore {
+                bus,
+                clint: clint_handle,
+                plic: None,
+                htif: Mutex::new(None),
+                sbi: None,
+                power: PowerControl::new(),
+                quit: None,
+                time: config.time,
+                started: Instant::now(),
+                retired: AtomicU64::new(0),
+                idle_ticks: AtomicU64::new(0),
+                lines: (0..harts).map(|_| AtomicU64::new(0)).collect(),
+            },
         })
     }
 
-    /// Routes the PLIC's interrupt outputs into the hart.
-    pub fn attach_plic(&mut self, plic: PlicHandle) {
-        self.plic = Some(plic);
+    /// The physical address space.
+    pub fn bus(&self) -> &Bus {
+        &self.core.bus
     }
 
-    /// Serves the hart's S-mode ecalls with the built-in SBI firmware.
+    /// Routes the PLIC's interrupt outputs into the harts.
+    pub fn attach_plic(&mut self, plic: PlicHandle) {
+        self.core.plic = Some(plic);
+    }
+
+    /// Serves the harts' S-mode ecalls with the built-in SBI firmware. The
+    /// harts the SBI's HSM has stopped wait for a `hart_start`.
     pub fn attach_sbi(&mut self, sbi: Sbi) {
-        self.hart.firmware_ecalls = true;
-        self.sbi = Some(sbi);
+        for (h, hart) in self.harts.iter_mut().enumerate() {
+            let started = sbi.hsm().state(h) == Some(heron_firmware::HartState::Started);
+            // A stopped hart gets the firmware's state when it is started.
+            hart.set_host_sbi(started);
+            self.stopped[h] = !started;
+        }
+        self.core.sbi = Some(sbi);
     }
 
     /// The mailbox devices and firmware post power-off and reset requests to.
     pub fn power(&self) -> PowerControl {
-        self.power.clone()
+        self.core.power.clone()
     }
 
     /// Stops the run when the console's quit flag is set.
     pub fn set_quit_flag(&mut self, quit: QuitFlag) {
-        self.quit = Some(quit);
+        self.core.quit = Some(quit);
     }
 
     /// Whether HTIF is on (a bare-metal test program).
     pub fn has_htif(&self) -> bool {
-        self.htif.is_some()
+        self.core.htif().is_some()
     }
 
     /// Turns HTIF on.
     pub fn attach_htif(&mut self, htif: Htif) {
-        self.bus.watch(htif.tohost());
-        self.htif = Some(htif);
+        self.core.bus.watch(htif.tohost());
+        *self.core.htif() = Some(htif);
     }
 
-    fn clock_ticks(&self) -> u64 {
-        match self.time {
-            TimeSource::Host => {
-                let ns = self.started.elapsed().as_nanos() as u64;
-                ns / (1_000_000_000 / TIMEBASE_HZ)
-            }
-            TimeSource::Instructions => self.hart.instret / INSNS_PER_TICK + self.idle_ticks,
-        }
-    }
-
-    /// Publishes the current time and the interrupt lines to the hart.
-    fn sync_time(&mut self) {
-        self.clint.set_clock(self.clock_ticks());
-        self.hart.set_mtime(self.clint.mtime());
-        let plic = self.plic.as_ref().map_or(0, |p| p.irq_lines(0));
-        self.hart
-            .set_external_interrupts(self.clint.lines(0) | plic);
-    }
-
-    /// The next time (in ticks) at which a timer interrupt could fire.
-    fn next_deadline(&self) -> u64 {
-        let mut d = self.clint.mtimecmp(0);
-        if self.hart.csr.menvcfg >> 63 != 0 {
-            d = d.min(self.hart.csr.stimecmp);
-        }
-        d
-    }
-
-    /// Runs until the guest exits or `timeout` passes.
-    pub fn run(&mut self, timeout: Option<Duration>) -> Outcome {
+    /// Runs until the guest exits or `timeout` passes: on one thread when
+    /// there is one hart or `one_thread` is asked for (deterministic runs),
+    /// else on a thread per hart.
+    pub fn run(&mut self, timeout: Option<Duration>, one_thread: bool) -> Outcome {
         let deadline = timeout.map(|t| Instant::now() + t);
+        if self.harts.len() > 1 && !one_thread {
+            return threads::run(self, deadline);
+        }
         loop {
             match self.run_slice(SLICE) {
-                SliceEvent::Exit(code) => return Outcome::Exit(code),
-                SliceEvent::Reboot => return Outcome::Reboot,
-                SliceEvent::Quit => return Outcome::Quit,
-                SliceEvent::FirmwareTrap(cause, epc, tval) => {
-                    return Outcome::FirmwareTrap { cause, epc, tval }
-                }
-                SliceEvent::Wfi => self.idle(deadline),
+                (_, SliceEvent::Done(outcome)) => return outcome,
+                (_, SliceEvent::Wfi) => self.idle(deadline),
                 _ => {}
             }
             if deadline.is_some_and(|d| Instant::now() >= d) {
@@ -221,91 +229,136 @@ impl Machine {
         }
     }
 
-    /// Runs the hart for up to `budget` instructions and serves what it
-    /// asked for on the way out. The building block of [`Machine::run`] and
-    /// of debugger-driven execution (a budget of 1 is a single step when a
-    /// debugger has armed the hart).
-    pub fn run_slice(&mut self, budget: u64) -> SliceEvent {
-        self.sync_time();
-        let event = self.run_hart(budget);
-        if let Some(p) = self.power.take() {
-            return match p {
-                PowerEvent::Shutdown(code) => SliceEvent::Exit(code as u64),
-                PowerEvent::Reboot => SliceEvent::Reboot,
-            };
+    /// Runs every hart for up to `budget` instructions, in turn, and serves
+    /// what each asked for on the way out. Returns the first hart that
+    /// stopped with something to report, or [`SliceEvent::Wfi`] when every
+    /// hart waits for an interrupt. The building block of [`Machine::run`]
+    /// and of debugger-driven execution (a budget of 1 is a single step when
+    /// a debugger has armed the hart).
+    pub fn run_slice(&mut self, budget: u64) -> (usize, SliceEvent) {
+        let mut all_idle = true;
+        for h in 0..self.harts.len() {
+            let hart = self.harts[h].as_mut();
+            let event = self.core.step(hart, &mut self.stopped[h], budget);
+            self.core.account_retired(&self.harts);
+            match event {
+                SliceEvent::Ran => all_idle = false,
+                SliceEvent::Wfi => {}
+                other => return (h, other),
+            }
         }
-        if self.quit.as_ref().is_some_and(|q| q.is_set()) {
-            return SliceEvent::Quit;
-        }
-        // The built-in firmware has no M-mode code: a trap into M (an
-        // undelegated exception) would loop on a fetch fault at mtvec.
-        if self.sbi.is_some() && self.hart.privilege == heron_cpu::Priv::M {
-            let c = &self.hart.csr;
-            return SliceEvent::FirmwareTrap(c.mcause, c.mepc, c.mtval);
-        }
-        event
-    }
-
-    fn run_hart(&mut self, budget: u64) -> SliceEvent {
-        match self.hart.run(&mut self.bus, budget) {
-            RunExit::Budget => SliceEvent::Ran,
-            RunExit::Attention => {
-                if let Some(htif) = self.htif.as_mut() {
-                    if let HtifEvent::Exit(code) = htif.service(&mut self.bus) {
-                        return SliceEvent::Exit(code);
-                    }
-                }
-                self.bus.clear_attention();
+        (
+            0,
+            if all_idle {
+                SliceEvent::Wfi
+            } else {
                 SliceEvent::Ran
-            }
-            RunExit::Wfi => SliceEvent::Wfi,
-            RunExit::Breakpoint => SliceEvent::Breakpoint,
-            RunExit::Watchpoint(hit) => SliceEvent::Watchpoint(hit),
-            RunExit::EnvCall => {
-                let Some(sbi) = self.sbi.as_mut() else {
-                    return SliceEvent::Ran;
-                };
-                let outcome = sbi.handle(&mut self.hart, &mut self.bus);
-                self.hart.complete_ecall();
-                match outcome {
-                    SbiOutcome::Continue => SliceEvent::Ran,
-                    SbiOutcome::WaitForInterrupt | SbiOutcome::HartStopped => SliceEvent::Wfi,
-                    SbiOutcome::Power(PowerEvent::Shutdown(code)) => SliceEvent::Exit(code as u64),
-                    SbiOutcome::Power(PowerEvent::Reboot) => SliceEvent::Reboot,
-                }
-            }
-        }
+            },
+        )
     }
 
-    /// The hart waits for an interrupt: let time pass until the next timer
-    /// deadline (or a short while, to poll the time limit).
+    /// Every hart waits for an interrupt: let time pass until the next timer
+    /// deadline of any of them (or a short while, to poll the time limit).
     pub fn idle(&mut self, limit: Option<Instant>) {
-        let now = self.clint.mtime();
-        let next = self.next_deadline();
+        let now = self.core.clint.mtime();
+        let next = (0..self.harts.len())
+            .map(|h| self.core.next_deadline(self.harts[h].as_ref(), h))
+            .min()
+            .unwrap_or(u64::MAX);
         let wait_ticks = next.saturating_sub(now);
-        match self.time {
+        match self.core.time {
             TimeSource::Instructions => {
                 // Skip straight to the deadline; with none, time still moves
                 // so a guest waiting for nothing reaches the time limit.
-                self.idle_ticks += wait_ticks.clamp(1, TIMEBASE_HZ / 100);
+                self.core
+                    .idle_ticks
+                    .fetch_add(wait_ticks.clamp(1, TIMEBASE_HZ / 100), Ordering::Relaxed);
                 if limit.is_some() && wait_ticks > TIMEBASE_HZ / 100 {
                     std::thread::sleep(Duration::from_millis(1));
                 }
             }
             TimeSource::Host => {
-                let max = Duration::from_millis(10);
-                let wait =
-                    Duration::from_nanos(wait_ticks.saturating_mul(1_000_000_000 / TIMEBASE_HZ))
-                        .min(max);
+                let wait = ticks_to_duration(wait_ticks).min(IDLE_POLL);
                 if !wait.is_zero() {
-                    std::thread::sleep(wait);
+                    // Hart 0's event word is posted to when a device or
+                    // another hart has something for it; the others' waits
+                    // are bounded by the poll.
+                    self.core.bus.events()[0].wait_for(bits::WAKE, wait);
                 }
             }
         }
     }
 
-    /// Instructions retired so far.
+    /// Hart 0's `(pc, instret)`: where the hart gdb drives stands.
+    pub fn hart0_position(&self) -> (u64, u64) {
+        (self.harts[0].pc(), self.harts[0].instret())
+    }
+
+    /// Instructions retired so far, by all harts.
     pub fn instret(&self) -> u64 {
-        self.hart.instret
+        self.harts.iter().map(|h| h.instret()).sum()
+    }
+}
+
+fn ticks_to_duration(ticks: u64) -> Duration {
+    Duration::from_nanos(ticks.saturating_mul(1_000_000_000 / TIMEBASE_HZ))
+}
+
+impl MachineCore {
+    fn htif(&self) -> std::sync::MutexGuard<'_, Option<Htif>> {
+        self.htif.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn clock_ticks(&self) -> u64 {
+        match self.time {
+            TimeSource::Host => {
+                let ns = self.started.elapsed().as_nanos() as u64;
+                ns / (1_000_000_000 / TIMEBASE_HZ)
+            }
+            TimeSource::Instructions => {
+                self.retired.load(Ordering::Relaxed) / INSNS_PER_TICK
+                    + self.idle_ticks.load(Ordering::Relaxed)
+            }
+        }
+    }
+
+    /// Notes the instructions all harts retired (the deterministic clock).
+    fn account_retired(&self, harts: &[Box<dyn Vcpu>]) {
+        if self.time == TimeSource::Instructions {
+            let total = harts.iter().map(|h| h.instret()).sum();
+            self.retired.store(total, Ordering::Relaxed);
+        }
+    }
+
+    /// The device interrupt lines of hart `h`, as `mip` bits.
+    fn lines_of(&self, h: usize) -> u64 {
+        let plic = self.plic.as_ref().map_or(0, |p| p.irq_lines(h));
+        self.clint.lines(h) | plic
+    }
+
+    /// Publishes the current time and the interrupt lines to `hart`.
+    fn sync_time(&self, hart: &mut dyn Vcpu) {
+        let h = hart.index();
+        self.clint.set_clock(self.clock_ticks());
+        hart.set_mtime(self.clint.mtime());
+        let lines = self.lines_of(h);
+        self.lines[h].store(lines, Ordering::Relaxed);
+        hart.set_interrupt_lines(lines);
+    }
+
+    /// After a device write: tells every hart whose lines changed (a
+    /// virtio completion routed to a hart asleep in `wfi`, a PLIC claim).
+    fn kick_changed_lines(&self) {
+        for (h, ev) in self.bus.events().iter().enumerate() {
+            if self.lines_of(h) != self.lines[h].load(Ordering::Relaxed) {
+                ev.post(bits::INTERRUPT);
+            }
+        }
+    }
+
+    /// The next time (in ticks) at which a timer interrupt could fire for
+    /// hart `h`.
+    fn next_deadline(&self, hart: &dyn Vcpu, h: usize) -> u64 {
+        self.clint.mtimecmp(h).min(hart.timer_deadline())
     }
 }

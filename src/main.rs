@@ -112,7 +112,7 @@ fn run(args: RunArgs) -> Result<u8, HeronError> {
                     return Ok(EXIT_KILLED);
                 }
             },
-            None => m.run(left),
+            None => m.run(left, args.deterministic),
         };
         drop(console);
         total_insns += m.instret();
@@ -147,6 +147,7 @@ fn board_config(args: &RunArgs) -> BoardConfig {
         bios: args.bios.clone().unwrap_or(Bios::Auto),
         deterministic: args.deterministic,
         cpu: args.cpu,
+        harts: args.smp as usize,
     }
 }
 
@@ -164,17 +165,20 @@ fn start_trace(m: &mut Machine, args: &RunArgs) -> Result<(), HeronError> {
         })?)),
         None => None,
     };
-    m.hart.set_trace(out, args.debug.trace_config());
+    // One trace file follows one hart: the boot hart.
+    m.harts[0].set_trace(out, args.debug.trace_config());
     Ok(())
 }
 
 /// Writes out what `--trace` still buffers.
 fn flush_trace(m: &mut Machine, args: &RunArgs) -> Result<(), HeronError> {
     match &args.trace {
-        Some(path) => m.hart.flush_trace().map_err(|source| HeronError::Output {
-            path: path.clone(),
-            source,
-        }),
+        Some(path) => m.harts[0]
+            .flush_trace()
+            .map_err(|source| HeronError::Output {
+                path: path.clone(),
+                source,
+            }),
         None => Ok(()),
     }
 }
@@ -220,7 +224,7 @@ fn listen_for_gdb(addr: &str, wait: bool) -> Result<gdb::GdbServer, HeronError> 
 fn write_signature(m: &Machine, path: &PathBuf, begin: u64, end: u64) -> Result<(), HeronError> {
     let bad_range = HeronError::SignatureRange { begin, end };
     let len = end.checked_sub(begin).ok_or(bad_range)?;
-    let ram = m.bus.ram();
+    let ram = m.bus().ram();
     // Checked before allocating: the symbols come from the user's ELF.
     if !ram.contains(begin, len) {
         return Err(HeronError::SignatureRange { begin, end });

@@ -77,7 +77,7 @@ impl PteMemory for PeekMemory<'_> {
 
 impl Hart {
     /// Arms (or with an empty set, disarms) breakpoints and watchpoints.
-    pub fn set_debug(&mut self, arm: DebugArm, bus: &mut Bus) {
+    pub fn set_debug(&mut self, arm: DebugArm, bus: &Bus) {
         let was = self.debug.is_some();
         self.debug = if arm.is_empty() {
             None
@@ -87,7 +87,7 @@ impl Hart {
         if was != self.debug.is_some() {
             // Blocks decoded for the other mode have the wrong length, and
             // TLB hits would bypass watchpoint checks.
-            self.flush_decoded(bus.ram_mut());
+            self.flush_decoded(bus.ram());
         }
     }
 
@@ -141,7 +141,7 @@ impl Hart {
     /// Reads guest memory at virtual `vaddr` through the current translation,
     /// byte by byte; stops at the first unreadable byte and returns how many
     /// bytes were read.
-    pub fn debug_read(&self, bus: &mut Bus, vaddr: u64, buf: &mut [u8]) -> usize {
+    pub fn debug_read(&self, bus: &Bus, vaddr: u64, buf: &mut [u8]) -> usize {
         for (i, b) in buf.iter_mut().enumerate() {
             let Some(pa) = self.debug_translate(bus, vaddr.wrapping_add(i as u64)) else {
                 return i;
@@ -157,7 +157,7 @@ impl Hart {
     /// Writes guest memory at virtual `vaddr` through the current
     /// translation, keeping decoded code coherent; returns the number of
     /// bytes written.
-    pub fn debug_write(&mut self, bus: &mut Bus, vaddr: u64, data: &[u8]) -> usize {
+    pub fn debug_write(&mut self, bus: &Bus, vaddr: u64, data: &[u8]) -> usize {
         for (i, &b) in data.iter().enumerate() {
             let Some(pa) = self.debug_translate(bus, vaddr.wrapping_add(i as u64)) else {
                 return i;

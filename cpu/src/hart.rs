@@ -163,6 +163,9 @@ pub struct Hart {
     pub(crate) pending_trap: crate::trap::Trap,
     /// Device interrupt lines into `mip` (MSIP, MTIP, MEIP, SEIP).
     pub(crate) external_irqs: u64,
+    /// A store reached a device or a watched word: the run loop returns
+    /// [`crate::RunExit::Attention`] before the next instruction.
+    pub(crate) needs_machine: bool,
 }
 
 impl Hart {
@@ -195,10 +198,17 @@ impl Hart {
             misaligned: MisalignedAccess::Emulate,
             concurrent_memory: false,
             external_irqs: 0,
+            needs_machine: false,
             pending_trap: crate::trap::Trap::new(0, 0),
         });
         h.update_contexts();
         h
+    }
+
+    /// The hart's index in the machine (its `mhartid`, which is read-only).
+    #[inline]
+    pub fn index(&self) -> usize {
+        self.csr.mhartid as usize
     }
 
     /// Writes integer register `r` (writes to x0 are dropped).
@@ -254,7 +264,7 @@ impl Hart {
     }
 
     /// Drops all pre-decoded code (after the loader or a device wrote RAM).
-    pub fn flush_decoded(&mut self, ram: &mut heron_mmu::GuestRam) {
+    pub fn flush_decoded(&mut self, ram: &heron_mmu::GuestRam) {
         self.cache.flush(ram);
         self.flush_translations();
     }

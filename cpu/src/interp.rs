@@ -10,6 +10,7 @@
 
 use std::collections::HashMap;
 
+use heron_mmu::events::{bits, HartEvents};
 use heron_mmu::{Bus, GuestRam, PAGE_SIZE};
 
 use crate::decode::{decode, insn_len, Kind, Op};
@@ -101,17 +102,22 @@ impl BlockCache {
     }
 
     /// Drops every block.
-    pub(crate) fn flush(&mut self, ram: &mut GuestRam) {
+    pub(crate) fn flush(&mut self, ram: &GuestRam) {
         self.graveyard.extend(self.blocks.drain().map(|(_, b)| b));
         self.by_page.clear();
         self.fast.fill(EMPTY_SLOT);
         self.clear_jump_cache();
         self.cached_ops = 0;
-        ram.clear_code_pages();
+        // Other harts may hold blocks in these pages: only a lone hart may
+        // forget them (a stale bit only sends a few stores the slow way).
+        if ram.events().len() == 1 {
+            ram.clear_code_pages();
+        }
     }
 
-    /// Drops the blocks that start in the page holding `pa`.
-    pub(crate) fn invalidate_page(&mut self, ram: &mut GuestRam, pa: u64) {
+    /// Drops the blocks that start in the page holding `pa`. (The page's
+    /// code bit is the writer's business: see [`Hart::keep_code_coherent`].)
+    pub(crate) fn invalidate_page(&mut self, pa: u64) {
         let page = pa & !(PAGE_SIZE - 1);
         self.clear_jump_cache();
         if let Some(starts) = self.by_page.remove(&page) {
@@ -125,7 +131,6 @@ impl BlockCache {
                 }
             }
         }
-        ram.set_code_page(page, false);
     }
 }
 
@@ -163,13 +168,30 @@ pub enum RunExit {
     Wfi,
     /// A device or watched memory word wants the machine's attention.
     Attention,
+    /// The hart's event word has machine-level bits
+    /// ([`heron_mmu::events::bits::INTERRUPT`], `MACHINE`).
+    Event,
 }
+
+/// The event word of a hart the machine did not give one (unit tests that
+/// build a hart with an id beyond the bus's harts): nothing is ever posted.
+static NO_EVENTS: HartEvents = HartEvents::new();
 
 impl Hart {
     /// Runs until about `budget` more instructions have retired (checked at
     /// block boundaries), the hart waits for an interrupt, or the bus asks
     /// for attention.
-    pub fn run(&mut self, bus: &mut Bus, budget: u64) -> RunExit {
+    pub fn run(&mut self, bus: &Bus, budget: u64) -> RunExit {
+        let events = bus.events().get(self.index()).unwrap_or(&NO_EVENTS);
+        // Inside the loop from here on: requests that need an answer (a
+        // remote TLB flush) wait for this hart until it leaves again.
+        events.set_running(true);
+        let exit = self.run_loop(bus, events, budget);
+        events.set_running(false);
+        exit
+    }
+
+    fn run_loop(&mut self, bus: &Bus, events: &HartEvents, budget: u64) -> RunExit {
         let start = self.instret;
         let end = start.wrapping_add(budget);
         // With only `--log` events (or a trace past its limit) the tracer
@@ -179,16 +201,14 @@ impl Hart {
             .as_ref()
             .is_some_and(crate::trace::Tracer::wants_insns);
         let start_pc = self.pc;
-        if let Some(pages) = bus.ram().take_dma_dirty_pages() {
-            for page in pages {
-                self.cache.invalidate_page(bus.ram_mut(), page);
-            }
-        }
         // Traps retire nothing, so a guest whose trap handler itself traps
         // (say, mtvec pointing at unmapped memory) would never spend the
         // instruction budget: count trips through here as well.
         let mut syncs = 0u64;
         loop {
+            if events.pending() != 0 && self.serve_events(events) {
+                return RunExit::Event;
+            }
             syncs += 1;
             if syncs > budget {
                 return RunExit::Budget;
@@ -201,13 +221,18 @@ impl Hart {
                     self.take_interrupt(irq);
                 }
             }
-            if bus.attention() {
+            if std::mem::take(&mut self.needs_machine) {
                 return RunExit::Attention;
             }
             // Chain blocks while control flow is plain jumps and fall-throughs.
             loop {
                 if (end.wrapping_sub(self.instret) as i64) <= 0 {
                     return RunExit::Budget;
+                }
+                // Someone posted an event (the one load per block that
+                // bounds how long a request waits): serve it above.
+                if events.pending() != 0 {
+                    break;
                 }
                 let pc = self.pc;
                 // A breakpoint stops before its instruction, except at the
@@ -259,10 +284,35 @@ impl Hart {
         }
     }
 
+    /// Serves the hart-local bits of the event word (see
+    /// [`heron_mmu::events`]); returns whether machine-level bits remain.
+    #[cold]
+    fn serve_events(&mut self, events: &HartEvents) -> bool {
+        let local = events.take(bits::HART_LOCAL);
+        if local & bits::CODE != 0 {
+            for page in events.take_code_pages() {
+                self.cache.invalidate_page(page);
+            }
+            self.cache.clear_jump_cache();
+        }
+        if local & bits::TLB != 0 {
+            let upto = events.begin_tlb_flush();
+            self.flush_translations();
+            events.complete_tlb_flush(upto);
+        } else if local & bits::STORE_TLB != 0 {
+            self.tlb.flush_stores();
+        }
+        if local & bits::SOFTWARE_IPI != 0 {
+            self.csr.mip_sw |= 1 << crate::trap::irq::SSI;
+            self.refresh_mip();
+        }
+        events.pending() & !bits::HART_LOCAL != 0
+    }
+
     /// The tracing instantiation, kept out of line so that the hot loop's
     /// code stays small.
     #[inline(never)]
-    fn exec_block_traced(&mut self, bus: &mut Bus, ops: &[Op]) -> BlockEnd {
+    fn exec_block_traced(&mut self, bus: &Bus, ops: &[Op]) -> BlockEnd {
         self.exec_block::<true>(bus, ops)
     }
 
@@ -272,7 +322,7 @@ impl Hart {
     /// the lookup, was tried and measured slower on loop-heavy code: the
     /// extra loop level costs the whole function registers.)
     #[inline(always)]
-    fn exec_block<const TRACE: bool>(&mut self, bus: &mut Bus, ops: &[Op]) -> BlockEnd {
+    fn exec_block<const TRACE: bool>(&mut self, bus: &Bus, ops: &[Op]) -> BlockEnd {
         let mut pc = self.pc;
         let base = self.instret;
         for (i, op) in ops.iter().enumerate() {
@@ -328,7 +378,7 @@ impl Hart {
     }
 
     /// The decoded block at virtual `pc`: pointer to its ops and their count.
-    fn block_at(&mut self, bus: &mut Bus, pc: u64) -> Result<(*const Op, usize), Trap> {
+    fn block_at(&mut self, bus: &Bus, pc: u64) -> Result<(*const Op, usize), Trap> {
         self.cache.graveyard.clear();
         let (pa, uniform) = self.fetch_pa(bus, pc)?;
         let s = slot(pa);
@@ -353,14 +403,21 @@ impl Hart {
             return Ok((entry.1, entry.2 as usize));
         }
         if self.cache.cached_ops + ops.len() > MAX_CACHED_OPS {
-            self.cache.flush(bus.ram_mut());
+            self.cache.flush(bus.ram());
             self.tlb.flush_stores();
         }
         let page = pa & !(PAGE_SIZE - 1);
         if !bus.ram().is_code_page(page) {
-            bus.ram_mut().set_code_page(page, true);
-            // Stores to this page must now reach the slow path.
+            bus.ram().set_code_page(page, true);
+            // Stores to this page must now reach the slow path, on every
+            // hart.
             self.tlb.flush_stores();
+            let me = self.index();
+            for (h, ev) in bus.events().iter().enumerate() {
+                if h != me {
+                    ev.post(bits::STORE_TLB);
+                }
+            }
         }
         self.cache.by_page.entry(page).or_default().push(pa);
         self.cache.cached_ops += ops.len();
@@ -403,7 +460,7 @@ impl Hart {
     /// instruction is its own uncached block, so every fetch is checked.
     fn decode_block(
         &mut self,
-        bus: &mut Bus,
+        bus: &Bus,
         pc: u64,
         pa: u64,
         uniform: bool,

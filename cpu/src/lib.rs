@@ -18,7 +18,9 @@ pub mod interp;
 mod mem;
 pub mod trace;
 pub mod trap;
+pub mod vcpu;
 
 pub use hart::{Hart, MisalignedAccess, Priv, Reservation};
 pub use interp::RunExit;
 pub use trap::Trap;
+pub use vcpu::Vcpu;

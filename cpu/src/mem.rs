@@ -13,7 +13,7 @@ use crate::trap::{cause, Trap};
 
 /// Page-table accesses of a walk: implicit S-mode accesses, PMP-checked.
 struct WalkMemory<'a> {
-    bus: &'a mut Bus,
+    bus: &'a Bus,
     pmp: &'a Pmp,
 }
 
@@ -68,7 +68,7 @@ impl Hart {
     /// Returns the physical address and whether the TLB may cache the page.
     pub(crate) fn translate(
         &mut self,
-        bus: &mut Bus,
+        bus: &Bus,
         vaddr: u64,
         access: Access,
         size: u64,
@@ -123,7 +123,7 @@ impl Hart {
 
     /// Loads `size` bytes at `vaddr` (zero-extended).
     #[inline(always)]
-    pub(crate) fn load(&mut self, bus: &mut Bus, vaddr: u64, size: u64) -> Result<u64, Trap> {
+    pub(crate) fn load(&mut self, bus: &Bus, vaddr: u64, size: u64) -> Result<u64, Trap> {
         if let Some(host) = self
             .tlb
             .lookup(self.data_ctx as usize, TlbKind::Load, vaddr, size)
@@ -143,7 +143,7 @@ impl Hart {
     #[inline(always)]
     pub(crate) fn store(
         &mut self,
-        bus: &mut Bus,
+        bus: &Bus,
         vaddr: u64,
         size: u64,
         value: u64,
@@ -158,11 +158,11 @@ impl Hart {
             return Ok(false);
         }
         self.store_slow(bus, vaddr, size, value)?;
-        Ok(bus.attention())
+        Ok(self.needs_machine)
     }
 
     #[inline(never)]
-    fn load_slow(&mut self, bus: &mut Bus, vaddr: u64, size: u64) -> Result<u64, Trap> {
+    fn load_slow(&mut self, bus: &Bus, vaddr: u64, size: u64) -> Result<u64, Trap> {
         if self.debug_armed() && self.watch_check(vaddr, size, false).is_some() {
             return Err(Trap::new(CAUSE_WATCH_READ, vaddr));
         }
@@ -188,7 +188,7 @@ impl Hart {
     }
 
     #[inline(never)]
-    fn store_slow(&mut self, bus: &mut Bus, vaddr: u64, size: u64, value: u64) -> Result<(), Trap> {
+    fn store_slow(&mut self, bus: &Bus, vaddr: u64, size: u64, value: u64) -> Result<(), Trap> {
         if self.debug_armed() && self.watch_check(vaddr, size, true).is_some() {
             return Err(Trap::new(CAUSE_WATCH_WRITE, vaddr));
         }
@@ -220,24 +220,30 @@ impl Hart {
         Ok(())
     }
 
-    /// A store to physical memory that keeps decoded code coherent.
+    /// A store to physical memory that keeps decoded code coherent and
+    /// notes when the machine must look ([`Bus::write`]).
     pub(crate) fn store_phys(
         &mut self,
-        bus: &mut Bus,
+        bus: &Bus,
         pa: u64,
         size: u64,
         value: u64,
     ) -> Result<(), heron_mmu::BusError> {
+        let needs_machine = bus.write(pa, size as u8, value)?;
+        self.needs_machine |= needs_machine;
         self.keep_code_coherent(bus, pa);
-        bus.write(pa, size as u8, value)
+        Ok(())
     }
 
-    /// Drops the decoded blocks of the page holding `pa` if it has any: it
-    /// is about to be written.
+    /// The page holding `pa` was just written: if some hart holds decoded
+    /// code there, drop this hart's blocks and queue the page for the other
+    /// harts (which drop theirs before their next block).
     #[inline]
-    pub(crate) fn keep_code_coherent(&mut self, bus: &mut Bus, pa: u64) {
+    pub(crate) fn keep_code_coherent(&mut self, bus: &Bus, pa: u64) {
         if bus.ram().is_code_page(pa) {
-            self.cache.invalidate_page(bus.ram_mut(), pa);
+            self.cache.invalidate_page(pa);
+            self.cache.clear_jump_cache();
+            bus.ram().code_written_by(pa, self.index());
         }
     }
 
@@ -245,7 +251,7 @@ impl Hart {
     /// returns the physical address.
     pub(crate) fn translate_atomic(
         &mut self,
-        bus: &mut Bus,
+        bus: &Bus,
         vaddr: u64,
         size: u64,
         access: Access,
@@ -277,7 +283,7 @@ impl Hart {
     /// TLB, and whether its whole page is fetchable alike (PMP). `Err` is an
     /// instruction fault.
     #[inline]
-    pub(crate) fn fetch_pa(&mut self, bus: &mut Bus, vaddr: u64) -> Result<(u64, bool), Trap> {
+    pub(crate) fn fetch_pa(&mut self, bus: &Bus, vaddr: u64) -> Result<(u64, bool), Trap> {
         if let Some(host) = self
             .tlb
             .lookup(self.fetch_ctx as usize, TlbKind::Fetch, vaddr, 1)

@@ -7,6 +7,7 @@
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::Arc;
 
+use heron_mmu::events::{bits, HartEvents};
 use heron_mmu::MmioDevice;
 
 /// Size of the CLINT's register block.
@@ -28,6 +29,10 @@ struct State {
     offset: AtomicU64,
     mtimecmp: Vec<AtomicU64>,
     msip: Vec<AtomicU64>,
+    /// A write to a hart's `msip` or `mtimecmp` changes its lines at once:
+    /// the hart is told through its event word (an IPI reaches a hart
+    /// asleep in `wfi` without waiting for its next timer poll).
+    events: Arc<[HartEvents]>,
 }
 
 /// The machine's view of the CLINT: set the clock, read interrupt lines.
@@ -38,23 +43,27 @@ pub struct ClintHandle(Arc<State>);
 pub struct Clint(Arc<State>);
 
 impl Clint {
-    /// A CLINT for `harts` harts; returns the bus device and the machine's
-    /// handle to it.
-    pub fn new(harts: usize) -> (Clint, ClintHandle) {
+    /// A CLINT for the harts whose event words are `events` (one each);
+    /// returns the bus device and the machine's handle to it.
+    pub fn new(events: Arc<[HartEvents]>) -> (Clint, ClintHandle) {
+        let harts = events.len();
         let state = Arc::new(State {
             clock: AtomicU64::new(0),
             offset: AtomicU64::new(0),
             mtimecmp: (0..harts).map(|_| AtomicU64::new(u64::MAX)).collect(),
             msip: (0..harts).map(|_| AtomicU64::new(0)).collect(),
+            events,
         });
         (Clint(state.clone()), ClintHandle(state))
     }
 }
 
 impl ClintHandle {
-    /// Sets the clock source's current value (10 MHz ticks).
+    /// Advances the clock source to `ticks` (10 MHz ticks). Harts on
+    /// several threads read the host clock at slightly different moments:
+    /// the clock only moves forward, whichever publishes last.
     pub fn set_clock(&self, ticks: u64) {
-        self.0.clock.store(ticks, Relaxed);
+        self.0.clock.fetch_max(ticks, Relaxed);
     }
 
     /// Current `mtime`.
@@ -137,15 +146,19 @@ impl MmioDevice for Clint {
             o if o < MSIP + 4 * harts => {
                 // Only bit 0 of msip is writable.
                 if o % 4 == 0 {
-                    s.msip[(o / 4) as usize].store(value & 1, Relaxed);
+                    let h = (o / 4) as usize;
+                    s.msip[h].store(value & 1, Relaxed);
+                    s.events[h].post(bits::INTERRUPT);
                 }
             }
             o if (MTIMECMP..MTIMECMP + 8 * harts).contains(&o) => {
-                let cmp = &s.mtimecmp[((o - MTIMECMP) / 8) as usize];
+                let h = ((o - MTIMECMP) / 8) as usize;
+                let cmp = &s.mtimecmp[h];
                 cmp.store(
                     write_part(cmp.load(Relaxed), (o - MTIMECMP) % 8, size, value),
                     Relaxed,
                 );
+                s.events[h].post(bits::INTERRUPT);
             }
             o if (MTIME..MTIME + 8).contains(&o) => {
                 let now = ClintHandle(s.clone()).mtime();
@@ -164,7 +177,8 @@ mod tests {
 
     #[test]
     fn timer_compare_and_software_interrupt() {
-        let (mut clint, h) = Clint::new(2);
+        let events = HartEvents::for_harts(2);
+        let (mut clint, h) = Clint::new(events.clone());
         h.set_clock(1000);
         assert_eq!(clint.read(MTIME, 8), 1000);
         assert_eq!(h.lines(0), 0, "mtimecmp resets to the maximum");
@@ -173,8 +187,19 @@ mod tests {
         assert_eq!(h.mtimecmp(0), 1000);
         assert_eq!(h.lines(0), MIP_MTIP);
         assert_eq!(h.lines(1), 0);
+        assert_eq!(events[1].take(u32::MAX), 0);
         clint.write(4, 4, 3);
         assert_eq!(h.lines(1), MIP_MSIP);
+        assert_eq!(
+            events[1].take(u32::MAX),
+            bits::INTERRUPT,
+            "the target is told"
+        );
+        assert_eq!(
+            events[0].take(u32::MAX),
+            bits::INTERRUPT,
+            "by its mtimecmp write"
+        );
         assert_eq!(clint.read(4, 4), 1);
         clint.write(4, 4, 0);
         assert_eq!(h.lines(1), 0);
@@ -182,7 +207,7 @@ mod tests {
 
     #[test]
     fn guest_can_set_mtime_halves() {
-        let (mut clint, h) = Clint::new(1);
+        let (mut clint, h) = Clint::new(HartEvents::for_harts(1));
         h.set_clock(50);
         clint.write(MTIME, 8, 0x1_0000_0000);
         assert_eq!(h.mtime(), 0x1_0000_0000);

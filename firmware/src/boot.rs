@@ -42,7 +42,7 @@ pub struct LinuxBoot {
 /// initrd then goes just below the tree's slot and the final tree, with the
 /// real range, fills that slot.
 pub fn load_linux(
-    ram: &mut GuestRam,
+    ram: &GuestRam,
     kernel: &[u8],
     initrd: Option<&[u8]>,
     desc: &MachineDescription,
@@ -117,9 +117,9 @@ mod tests {
     #[test]
     fn lays_out_kernel_initrd_and_dtb_like_qemu() {
         let desc = description();
-        let mut ram = GuestRam::new(desc.ram.base, desc.ram.size).unwrap();
+        let ram = GuestRam::new(desc.ram.base, desc.ram.size).unwrap();
         let initrd = vec![0x42u8; 0x3000];
-        let boot = load_linux(&mut ram, &image(), Some(&initrd), &desc).unwrap();
+        let boot = load_linux(&ram, &image(), Some(&initrd), &desc).unwrap();
         let ram_end = desc.ram.base + desc.ram.size;
         assert_eq!(boot.kernel.entry, desc.ram.base + 0x20_0000);
         assert_eq!(boot.dtb_addr, ram_end - DTB_ALIGN);
@@ -137,8 +137,8 @@ mod tests {
     #[test]
     fn without_initrd_chosen_has_none() {
         let desc = description();
-        let mut ram = GuestRam::new(desc.ram.base, desc.ram.size).unwrap();
-        let boot = load_linux(&mut ram, &image(), None, &desc).unwrap();
+        let ram = GuestRam::new(desc.ram.base, desc.ram.size).unwrap();
+        let boot = load_linux(&ram, &image(), None, &desc).unwrap();
         assert_eq!(boot.initrd, None);
         let mut dtb = vec![0u8; boot.dtb_len as usize];
         ram.read(boot.dtb_addr, &mut dtb).unwrap();
@@ -148,10 +148,10 @@ mod tests {
     #[test]
     fn initrd_too_big_for_ram_is_an_error() {
         let desc = description();
-        let mut ram = GuestRam::new(desc.ram.base, desc.ram.size).unwrap();
+        let ram = GuestRam::new(desc.ram.base, desc.ram.size).unwrap();
         let initrd = vec![0u8; desc.ram.size as usize];
         assert!(matches!(
-            load_linux(&mut ram, &image(), Some(&initrd), &desc),
+            load_linux(&ram, &image(), Some(&initrd), &desc),
             Err(BootError::Image(ImageError::TooBig { what: "initrd", .. }))
         ));
     }

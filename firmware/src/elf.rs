@@ -61,7 +61,7 @@ pub fn loadable_segments<'a>(elf: &'a Elf<'_>) -> impl Iterator<Item = &'a Progr
 pub fn load_segments(
     elf: &Elf<'_>,
     bytes: &[u8],
-    ram: &mut GuestRam,
+    ram: &GuestRam,
     shift: u64,
 ) -> Result<(), ElfError> {
     let mut plan = Vec::new();
@@ -97,7 +97,7 @@ pub fn load_segments(
 
 /// Zeroes `[addr, addr + len)` of RAM in bounded chunks (no allocation the
 /// size of a hostile `.bss`); nothing is written if the range leaves RAM.
-pub fn zero_fill(ram: &mut GuestRam, addr: u64, len: u64) -> Result<(), OutOfRange> {
+pub fn zero_fill(ram: &GuestRam, addr: u64, len: u64) -> Result<(), OutOfRange> {
     static ZEROS: [u8; 64 * 1024] = [0; 64 * 1024];
     if !ram.contains(addr, len) {
         return Err(OutOfRange { addr, len });

@@ -117,7 +117,7 @@ fn too_big(what: &'static str, addr: u64, size: u64, ram: &GuestRam) -> ImageErr
 /// those lie in RAM; otherwise (a `vmlinux` linked at its virtual address)
 /// the whole image is moved so its lowest segment lands at RAM base +
 /// 0x200000, as QEMU's `translate_kernel_address` does.
-pub fn load_kernel(bytes: &[u8], ram: &mut GuestRam) -> Result<KernelInfo, ImageError> {
+pub fn load_kernel(bytes: &[u8], ram: &GuestRam) -> Result<KernelInfo, ImageError> {
     if bytes.starts_with(b"\x7fELF") {
         return load_elf(bytes, ram);
     }
@@ -164,7 +164,7 @@ pub fn load_kernel(bytes: &[u8], ram: &mut GuestRam) -> Result<KernelInfo, Image
 /// lie in RAM, else moved as a whole to RAM base + [`DEFAULT_TEXT_OFFSET`]
 /// (a `vmlinux` linked at its virtual address, as QEMU's
 /// `translate_kernel_address` does).
-fn load_elf(bytes: &[u8], ram: &mut GuestRam) -> Result<KernelInfo, ImageError> {
+fn load_elf(bytes: &[u8], ram: &GuestRam) -> Result<KernelInfo, ImageError> {
     let elf = elf::parse_riscv64(bytes).map_err(|e| match e {
         elf::ElfError::WrongArch { machine, .. } => ImageError::WrongArch { machine },
         other => ImageError::BadElf(other.to_string()),
@@ -218,7 +218,7 @@ pub fn dtb_address(ram: &GuestRam, dtb_len: u64, floor: u64) -> Result<u64, Imag
 }
 
 /// Copies the device tree blob to `addr`.
-pub fn load_dtb(ram: &mut GuestRam, addr: u64, dtb: &[u8]) -> Result<(), ImageError> {
+pub fn load_dtb(ram: &GuestRam, addr: u64, dtb: &[u8]) -> Result<(), ImageError> {
     ram.write(addr, dtb)
         .map_err(|_| too_big("device tree", addr, dtb.len() as u64, ram))
 }
@@ -228,7 +228,7 @@ pub fn load_dtb(ram: &mut GuestRam, addr: u64, dtb: &[u8]) -> Result<(), ImageEr
 /// `kernel_end`. Returns its `[start, end)` for `/chosen`.
 pub fn place_initrd(
     bytes: &[u8],
-    ram: &mut GuestRam,
+    ram: &GuestRam,
     kernel_end: u64,
     top: u64,
 ) -> Result<(u64, u64), ImageError> {

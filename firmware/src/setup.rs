@@ -2,9 +2,10 @@
 //! kernel, as OpenSBI's cold boot path (`sbi_hart_init`: `mstatus_init`,
 //! `delegate_traps`, PMP setup) followed by an `mret` into S-mode would.
 
+use heron_cpu::csr::addr;
 use heron_cpu::csr::{MSTATUS_MIE, MSTATUS_MPIE, MSTATUS_MPP, MSTATUS_SIE, MSTATUS_SPP};
 use heron_cpu::trap::{cause, irq};
-use heron_cpu::{Hart, Priv};
+use heron_cpu::{Priv, Vcpu};
 
 /// Exceptions handled directly in S-mode.
 ///
@@ -57,47 +58,65 @@ const PMPADDR_ALL: u64 = u64::MAX;
 /// `kernel_entry` with `a0` = hartid and `a1` = `dtb_addr`, `satp` = 0 and
 /// `sstatus.SIE` = 0, as the RISC-V Linux boot protocol and the SBI HSM
 /// start state require. S-mode `ecall`s are handed to the host from then on.
-pub fn firmware_boot(hart: &mut Hart, kernel_entry: u64, dtb_addr: u64) {
-    hart.csr.medeleg = MEDELEG;
-    hart.csr.mideleg = MIDELEG;
-    hart.csr.menvcfg |= MENVCFG_STCE;
-    // OpenSBI writes -1 to both; heron keeps their 32 implemented bits.
-    hart.csr.mcounteren = 0xffff_ffff;
-    hart.csr.scounteren = 0xffff_ffff;
-    hart.mie = 0;
-    hart.csr.satp = 0;
+pub fn firmware_boot(hart: &mut dyn Vcpu, kernel_entry: u64, dtb_addr: u64) {
+    enter_supervisor(hart, kernel_entry, dtb_addr);
+    log::debug!("firmware: entering S-mode at {kernel_entry:#x}, dtb at {dtb_addr:#x}");
+}
 
-    hart.pmp.write_addr(0, PMPADDR_ALL);
-    hart.pmp.write_cfg(0, PMPCFG_NAPOT_RWX);
+/// Starts a secondary hart as SBI `hart_start` requires (§9.1): the same
+/// M-mode setup as the boot hart, then S-mode at `start_addr` with `a0` =
+/// hartid, `a1` = `opaque`, `satp` = 0 and `sstatus.SIE` = 0.
+pub fn start_hart(hart: &mut dyn Vcpu, start_addr: u64, opaque: u64) {
+    enter_supervisor(hart, start_addr, opaque);
+    log::debug!("firmware: hart {} starts at {start_addr:#x}", hart.index());
+}
+
+fn enter_supervisor(hart: &mut dyn Vcpu, entry: u64, a1: u64) {
+    // Every CSR below exists on heron's harts, so the writes cannot fail.
+    let mut set = |csr, value| {
+        let done = hart.write_csr(csr, value);
+        debug_assert!(done, "CSR {csr:#x}");
+    };
+    set(addr::MEDELEG, MEDELEG);
+    set(addr::MIDELEG, MIDELEG);
+    // OpenSBI writes -1 to both; heron keeps their 32 implemented bits.
+    set(addr::MCOUNTEREN, 0xffff_ffff);
+    set(addr::SCOUNTEREN, 0xffff_ffff);
+    set(addr::MIE, 0);
+    set(addr::SATP, 0);
+    set(addr::PMPADDR0, PMPADDR_ALL);
+    set(addr::PMPCFG0, PMPCFG_NAPOT_RWX);
+    let menvcfg = hart.read_csr(addr::MENVCFG).unwrap_or(0);
+    hart.write_csr(addr::MENVCFG, menvcfg | MENVCFG_STCE);
 
     // The state after `mret` with MPP = S and MPIE = 0: privilege S, MIE =
     // MPIE (0), MPIE = 1, MPP = U (the least-privileged mode). SIE = 0 and
     // SPP = U as a fresh S-mode entry.
-    hart.mstatus &= !(MSTATUS_MIE | MSTATUS_SIE | MSTATUS_SPP | MSTATUS_MPP);
-    hart.mstatus |= MSTATUS_MPIE | MSTATUS_FS_INITIAL;
-    hart.privilege = Priv::S;
-    hart.pc = kernel_entry;
-    hart.set_x(10, hart.csr.mhartid);
-    hart.set_x(11, dtb_addr);
-    hart.firmware_ecalls = true;
-
-    hart.update_contexts();
+    let mut mstatus = hart.read_csr(addr::MSTATUS).unwrap_or(0);
+    mstatus &= !(MSTATUS_MIE | MSTATUS_SIE | MSTATUS_SPP | MSTATUS_MPP);
+    mstatus |= MSTATUS_MPIE | MSTATUS_FS_INITIAL;
+    hart.write_csr(addr::MSTATUS, mstatus);
+    hart.set_privilege(Priv::S);
+    hart.set_pc(entry);
+    hart.set_xreg(10, hart.index() as u64);
+    hart.set_xreg(11, a1);
+    hart.set_host_sbi(true);
     hart.flush_translations();
-    hart.refresh_mip();
-    log::debug!("firmware: entering S-mode at {kernel_entry:#x}, dtb at {dtb_addr:#x}");
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use heron_cpu::Hart;
     use heron_mmu::Access;
 
     #[test]
     fn leaves_the_hart_in_s_mode_at_the_kernel() {
         let mut hart = Hart::new(0, 0x1000);
         hart.csr.satp = 8 << 60;
+        hart.set_x(10, 5);
         hart.mstatus |= MSTATUS_MIE | MSTATUS_SIE;
-        firmware_boot(&mut hart, 0x8020_0000, 0x87e0_0000);
+        firmware_boot(&mut *hart, 0x8020_0000, 0x87e0_0000);
         assert_eq!(hart.privilege, Priv::S);
         assert_eq!(hart.pc, 0x8020_0000);
         assert_eq!(hart.get_x(10), 0, "a0 = hartid");
@@ -112,7 +131,7 @@ mod tests {
     #[test]
     fn delegates_like_opensbi_and_enables_sstc_and_counters() {
         let mut hart = Hart::new(0, 0);
-        firmware_boot(&mut hart, 0x8020_0000, 0);
+        firmware_boot(&mut *hart, 0x8020_0000, 0);
         let d = hart.csr.medeleg;
         for c in [
             cause::INSN_MISALIGNED,
@@ -139,11 +158,29 @@ mod tests {
     #[test]
     fn sstc_drives_the_supervisor_timer() {
         let mut hart = Hart::new(0, 0);
-        firmware_boot(&mut hart, 0x8020_0000, 0);
+        firmware_boot(&mut *hart, 0x8020_0000, 0);
         hart.csr.stimecmp = 100;
         hart.set_mtime(99);
         assert_eq!(hart.mip & (1 << irq::STI), 0);
         hart.set_mtime(100);
         assert_ne!(hart.mip & (1 << irq::STI), 0);
+    }
+}
+
+#[cfg(test)]
+mod start_tests {
+    use super::*;
+    use heron_cpu::Hart;
+
+    #[test]
+    fn a_started_hart_gets_its_id_and_opaque() {
+        let mut hart = Hart::new(2, 0x1000);
+        start_hart(&mut *hart, 0x8020_1000, 0xdead_beef);
+        assert_eq!(hart.privilege, Priv::S);
+        assert_eq!(hart.pc, 0x8020_1000);
+        assert_eq!((hart.get_x(10), hart.get_x(11)), (2, 0xdead_beef));
+        assert_eq!(hart.csr.satp, 0);
+        assert_eq!(hart.mstatus & MSTATUS_SIE, 0);
+        assert!(hart.firmware_ecalls);
     }
 }

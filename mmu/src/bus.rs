@@ -1,7 +1,10 @@
 //! The physical address space: RAM plus memory-mapped devices.
 
+use std::sync::{Mutex, MutexGuard};
+
 use thiserror::Error;
 
+use crate::events::HartEvents;
 use crate::ram::GuestRam;
 use crate::PAGE_SHIFT;
 
@@ -48,7 +51,18 @@ struct MmioRange {
     base: u64,
     size: u64,
     name: &'static str,
-    device: Box<dyn MmioDevice>,
+    /// Harts on several threads reach the same device: one lock per
+    /// device serializes its register accesses (they are rare next to RAM
+    /// accesses, which take no lock).
+    device: Mutex<Box<dyn MmioDevice>>,
+}
+
+impl MmioRange {
+    fn device(&self) -> MutexGuard<'_, Box<dyn MmioDevice>> {
+        // A device model that panicked mid-access is a bug in heron; its
+        // state is still the best there is.
+        self.device.lock().unwrap_or_else(|e| e.into_inner())
+    }
 }
 
 impl MmioRange {
@@ -72,17 +86,18 @@ fn ranges_meet(a: u64, a_len: u64, b: u64, b_len: u64) -> bool {
     a.saturating_add(a_len) > b && b.saturating_add(b_len) > a
 }
 
-/// RAM plus MMIO ranges.
+/// RAM plus MMIO ranges, shared by every hart (`Bus` is `Sync`: RAM is
+/// accessed atomically, each device behind its own lock).
 ///
 /// The bus also supports *watched* RAM words: a store to one of them (HTIF's
-/// `tohost`) raises [`Bus::attention`], which the run loop checks at block
-/// boundaries; so does every device write. Pages holding a watched word are never entered in the store TLB,
-/// so such stores always reach the bus.
+/// `tohost`) makes [`Bus::write`] return `true`, as does every device write,
+/// so that the writing hart returns to the machine before its next
+/// instruction. Pages holding a watched word are never entered in the store
+/// TLB, so such stores always reach the bus.
 pub struct Bus {
     ram: GuestRam,
     mmio: Vec<MmioRange>,
     watched: Vec<u64>,
-    attention: bool,
 }
 
 impl Bus {
@@ -92,7 +107,6 @@ impl Bus {
             ram,
             mmio: Vec::new(),
             watched: Vec::new(),
-            attention: false,
         }
     }
 
@@ -117,7 +131,7 @@ impl Bus {
             base,
             size,
             name,
-            device,
+            device: Mutex::new(device),
         });
         Ok(())
     }
@@ -128,10 +142,10 @@ impl Bus {
         &self.ram
     }
 
-    /// Guest RAM, mutably.
+    /// The harts' event words.
     #[inline]
-    pub fn ram_mut(&mut self) -> &mut GuestRam {
-        &mut self.ram
+    pub fn events(&self) -> &[HartEvents] {
+        self.ram.events()
     }
 
     /// Watches the 8-byte RAM word at `pa`.
@@ -149,20 +163,9 @@ impl Bus {
                 .any(|w| w >> PAGE_SHIFT == pa >> PAGE_SHIFT)
     }
 
-    /// Whether a watched word was written since [`Bus::clear_attention`].
-    #[inline]
-    pub fn attention(&self) -> bool {
-        self.attention
-    }
-
-    /// Acknowledges [`Bus::attention`].
-    pub fn clear_attention(&mut self) {
-        self.attention = false;
-    }
-
-    fn device_at(&mut self, pa: u64, size: u8) -> Option<(&mut MmioRange, u64)> {
+    fn device_at(&self, pa: u64, size: u8) -> Option<(&MmioRange, u64)> {
         self.mmio
-            .iter_mut()
+            .iter()
             .find_map(|r| r.offset_of(pa, size as u64).map(|off| (r, off)))
     }
 
@@ -177,13 +180,13 @@ impl Bus {
     }
 
     /// Reads `size` (1, 2, 4 or 8) bytes at physical `pa`.
-    pub fn read(&mut self, pa: u64, size: u8) -> Result<u64, BusError> {
+    pub fn read(&self, pa: u64, size: u8) -> Result<u64, BusError> {
         if let Ok(v) = self.ram.load(pa, size) {
             return Ok(v);
         }
         match self.device_at(pa, size) {
             Some((r, off)) => {
-                let v = r.device.read(off, size);
+                let v = r.device().read(off, size);
                 log::trace!("mmio read {}+{off:#x}/{size} = {v:#x}", r.name);
                 Ok(v)
             }
@@ -191,26 +194,22 @@ impl Bus {
         }
     }
 
-    /// Writes `size` bytes of `value` at physical `pa`.
-    pub fn write(&mut self, pa: u64, size: u8, value: u64) -> Result<(), BusError> {
+    /// Writes `size` bytes of `value` at physical `pa`. Returns whether
+    /// the machine must look before the writer goes on: the write reached a
+    /// device (which may have changed interrupt lines or asked for a
+    /// power-off) or a watched word.
+    pub fn write(&self, pa: u64, size: u8, value: u64) -> Result<bool, BusError> {
         if self.ram.store(pa, size, value).is_ok() {
-            if self
+            return Ok(self
                 .watched
                 .iter()
-                .any(|&w| ranges_meet(pa, size as u64, w, 8))
-            {
-                self.attention = true;
-            }
-            return Ok(());
+                .any(|&w| ranges_meet(pa, size as u64, w, 8)));
         }
         match self.device_at(pa, size) {
             Some((r, off)) => {
                 log::trace!("mmio write {}+{off:#x}/{size} = {value:#x}", r.name);
-                r.device.write(off, size, value);
-                // A device write may change interrupt lines or ask for the
-                // machine (power-off): let the run loop look.
-                self.attention = true;
-                Ok(())
+                r.device().write(off, size, value);
+                Ok(true)
             }
             None => Err(BusError(pa)),
         }
@@ -236,9 +235,9 @@ mod tests {
         let mut bus = Bus::new(GuestRam::new(0x8000_0000, 0x1000).unwrap());
         bus.map(0x1000_0000, 0x100, "scratch", Box::new(Scratch(0)))
             .unwrap();
-        bus.write(0x1000_0000, 4, 40).unwrap();
+        assert_eq!(bus.write(0x1000_0000, 4, 40), Ok(true), "a device write");
         assert_eq!(bus.read(0x1000_0002, 1), Ok(42));
-        bus.write(0x8000_0010, 2, 0xbeef).unwrap();
+        assert_eq!(bus.write(0x8000_0010, 2, 0xbeef), Ok(false), "plain RAM");
         assert_eq!(bus.read(0x8000_0010, 8), Ok(0xbeef));
         assert_eq!(bus.read(0x2000_0000, 4), Err(BusError(0x2000_0000)));
         // An access straddling the end of a device is not the device's.
@@ -289,17 +288,19 @@ mod tests {
     }
 
     #[test]
-    fn watched_word_raises_attention() {
+    fn watched_word_needs_the_machine() {
         let mut bus = Bus::new(GuestRam::new(0x8000_0000, 0x2000).unwrap());
         bus.watch(0x8000_1000);
         bus.watch(u64::MAX - 3);
         assert!(bus.is_watched_page(0x8000_1ff0));
         assert!(!bus.is_watched_page(0x8000_0ff0));
-        bus.write(0x8000_1008, 8, 1).unwrap();
-        assert!(!bus.attention());
-        bus.write(0x8000_1004, 4, 1).unwrap();
-        assert!(bus.attention());
-        bus.clear_attention();
-        assert!(!bus.attention());
+        assert_eq!(bus.write(0x8000_1008, 8, 1), Ok(false));
+        assert_eq!(bus.write(0x8000_1004, 4, 1), Ok(true));
+    }
+
+    #[test]
+    fn the_bus_is_shared_between_threads() {
+        fn shared<T: Sync + Send>() {}
+        shared::<Bus>();
     }
 }

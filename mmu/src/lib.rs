@@ -11,8 +11,15 @@
 //! * [`Tlb`]: the software TLB whose hit path (index, tag compare, host
 //!   addend) is shared by the interpreter and the JIT.
 //! * [`pmp`]: physical memory protection checks.
+//! * [`events`]: per-hart event words through which devices, DMA and other
+//!   harts reach a running hart.
+//!
+//! Backend-neutral (a KVM vCPU uses them too): [`ram`], [`host_mem`],
+//! [`bus`], [`events`]. The software MMU (the interpreter's and the JIT's):
+//! [`walk`], [`tlb`], [`pmp`].
 
 pub mod bus;
+pub mod events;
 pub mod host_mem;
 pub mod pmp;
 pub mod ram;
@@ -20,6 +27,7 @@ pub mod tlb;
 pub mod walk;
 
 pub use bus::{Bus, BusError, MmioDevice};
+pub use events::HartEvents;
 pub use ram::{GuestMemory, GuestRam, OutOfRange, RamError, RamPage};
 pub use tlb::{Tlb, TlbEntry, TlbSet};
 pub use walk::{PagingMode, Translation, WalkFault};

@@ -1,12 +1,13 @@
 //! Guest RAM: one anonymous memory mapping of the host.
 
 use std::sync::atomic::Ordering::{self, SeqCst};
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicU32, AtomicU64};
+use std::sync::Arc;
 
 use memmap2::MmapMut;
 use thiserror::Error;
 
+use crate::events::HartEvents;
 use crate::{host_mem, PAGE_SHIFT, PAGE_SIZE};
 
 /// Errors creating guest RAM.
@@ -33,11 +34,10 @@ struct RamInner {
     ptr: *mut u8,
     base: u64,
     size: u64,
-    /// One bit per page: the interpreter holds decoded code for it.
+    /// One bit per page: some hart holds decoded code for it.
     code_pages: Vec<AtomicU64>,
-    /// Code pages written by DMA since the hart last looked.
-    dma_dirty: Mutex<Vec<u64>>,
-    dma_pending: AtomicBool,
+    /// The harts' event words, where writes to code pages are queued.
+    events: Arc<[HartEvents]>,
 }
 
 // SAFETY: `ptr` points into `_map`, which lives as long as the inner value;
@@ -102,6 +102,30 @@ impl RamInner {
     fn is_code_page(&self, pa: u64) -> bool {
         self.page_index(pa)
             .is_some_and(|i| self.code_pages[i / 64].load(Ordering::Relaxed) & (1 << (i % 64)) != 0)
+    }
+
+    fn set_code_page(&self, pa: u64, is_code: bool) {
+        let Some(i) = self.page_index(pa) else {
+            return;
+        };
+        let word = &self.code_pages[i / 64];
+        if is_code {
+            word.fetch_or(1 << (i % 64), Ordering::SeqCst);
+        } else {
+            word.fetch_and(!(1 << (i % 64)), Ordering::SeqCst);
+        }
+    }
+
+    /// The code page at `page` was written: every hart but `writer` (which
+    /// drops its own blocks at once) is told to drop its blocks there, and
+    /// the page stops being a code page until someone decodes it again.
+    fn code_written(&self, page: u64, writer: Option<usize>) {
+        self.set_code_page(page, false);
+        for (h, ev) in self.events.iter().enumerate() {
+            if Some(h) != writer {
+                ev.queue_code_page(page);
+            }
+        }
     }
 }
 
@@ -182,11 +206,7 @@ impl GuestMemory {
             let last = (pa + data.len() as u64 - 1) >> PAGE_SHIFT;
             for page in first..=last {
                 if r.is_code_page(page << PAGE_SHIFT) {
-                    r.dma_dirty
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .push(page << PAGE_SHIFT);
-                    r.dma_pending.store(true, Ordering::Release);
+                    r.code_written(page << PAGE_SHIFT, None);
                 }
             }
         }
@@ -231,8 +251,15 @@ impl GuestMemory {
 }
 
 impl GuestRam {
-    /// Maps `size` bytes of zeroed RAM at guest physical address `base`.
+    /// Maps `size` bytes of zeroed RAM at guest physical address `base`,
+    /// for a machine with one hart.
     pub fn new(base: u64, size: u64) -> Result<Self, RamError> {
+        Self::with_harts(base, size, HartEvents::for_harts(1))
+    }
+
+    /// Maps `size` bytes of zeroed RAM at `base`, shared by the harts whose
+    /// event words are `events` (hart `h` is `events[h]`).
+    pub fn with_harts(base: u64, size: u64, events: Arc<[HartEvents]>) -> Result<Self, RamError> {
         if size == 0
             || !size.is_multiple_of(PAGE_SIZE)
             || !base.is_multiple_of(PAGE_SIZE)
@@ -251,8 +278,7 @@ impl GuestRam {
                 base,
                 size,
                 code_pages: (0..pages.div_ceil(64)).map(|_| AtomicU64::new(0)).collect(),
-                dma_dirty: Mutex::new(Vec::new()),
-                dma_pending: AtomicBool::new(false),
+                events,
             }),
         })
     }
@@ -320,7 +346,7 @@ impl GuestRam {
 
     /// Writes `data` at `pa`. Pages holding decoded code are queued for
     /// invalidation, as for DMA.
-    pub fn write(&mut self, pa: u64, data: &[u8]) -> Result<(), OutOfRange> {
+    pub fn write(&self, pa: u64, data: &[u8]) -> Result<(), OutOfRange> {
         self.dma_handle().write(pa, data)
     }
 
@@ -339,7 +365,7 @@ impl GuestRam {
     /// little-endian. Any other size, or a range not entirely in RAM, is
     /// `Err` and writes nothing.
     #[inline]
-    pub fn store(&mut self, pa: u64, size: u8, value: u64) -> Result<(), OutOfRange> {
+    pub fn store(&self, pa: u64, size: u8, value: u64) -> Result<(), OutOfRange> {
         let p = self.inner.access_ptr(pa, size)?;
         // SAFETY: as in `load`.
         unsafe { host_mem::store(p, size, value) };
@@ -417,39 +443,27 @@ impl GuestRam {
 
     /// Marks the page holding `pa` as holding pre-decoded code (ignored
     /// outside RAM, where nothing is decoded).
-    pub fn set_code_page(&mut self, pa: u64, is_code: bool) {
-        let Some(i) = self.inner.page_index(pa) else {
-            return;
-        };
-        let word = &self.inner.code_pages[i / 64];
-        if is_code {
-            word.fetch_or(1 << (i % 64), Ordering::Relaxed);
-        } else {
-            word.fetch_and(!(1 << (i % 64)), Ordering::Relaxed);
-        }
+    pub fn set_code_page(&self, pa: u64, is_code: bool) {
+        self.inner.set_code_page(pa, is_code);
     }
 
     /// Forgets every code page.
-    pub fn clear_code_pages(&mut self) {
+    pub fn clear_code_pages(&self) {
         self.inner
             .code_pages
             .iter()
             .for_each(|w| w.store(0, Ordering::Relaxed));
     }
 
-    /// Code pages written through [`GuestMemory`] since the last call.
-    #[inline]
-    pub fn take_dma_dirty_pages(&self) -> Option<Vec<u64>> {
-        if !self.inner.dma_pending.swap(false, Ordering::Acquire) {
-            return None;
-        }
-        Some(std::mem::take(
-            &mut *self
-                .inner
-                .dma_dirty
-                .lock()
-                .unwrap_or_else(|e| e.into_inner()),
-        ))
+    /// Hart `writer` is storing to the code page holding `pa` and has
+    /// dropped its own blocks there: queue the page for every other hart.
+    pub fn code_written_by(&self, pa: u64, writer: usize) {
+        self.inner.code_written(pa & !(PAGE_SIZE - 1), Some(writer));
+    }
+
+    /// The harts' event words (one per hart, by hart index).
+    pub fn events(&self) -> &Arc<[HartEvents]> {
+        &self.inner.events
     }
 }
 

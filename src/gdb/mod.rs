@@ -141,7 +141,7 @@ impl GdbServer {
         if std::mem::take(&mut self.wait) {
             log::info!(
                 "gdb: holding the hart at {:#x} until gdb connects",
-                machine.hart.pc
+                machine.harts[0].pc()
             );
             match self.accept_until(deadline)? {
                 Some(s) => pending = Some(s),
@@ -175,13 +175,8 @@ impl GdbServer {
 fn run_free(machine: &mut Machine, deadline: Option<Instant>) -> Option<Outcome> {
     let until = Instant::now() + ACCEPT_POLL;
     loop {
-        match machine.run_slice(SLICE) {
-            SliceEvent::Exit(code) => return Some(Outcome::Exit(code)),
-            SliceEvent::Reboot => return Some(Outcome::Reboot),
-            SliceEvent::Quit => return Some(Outcome::Quit),
-            SliceEvent::FirmwareTrap(cause, epc, tval) => {
-                return Some(Outcome::FirmwareTrap { cause, epc, tval })
-            }
+        match machine.run_slice(SLICE).1 {
+            SliceEvent::Done(outcome) => return Some(outcome),
             SliceEvent::Wfi => machine.idle(deadline),
             // Nothing is armed without gdb.
             SliceEvent::Ran | SliceEvent::Breakpoint | SliceEvent::Watchpoint(_) => {}

@@ -3,8 +3,10 @@
 use std::fmt::Write;
 
 use gdbstub::target::ext::monitor_cmd::{outputln, ConsoleOutput, MonitorCmd};
+use heron_cpu::csr::addr::{MSTATUS, SATP};
+use heron_cpu::csr::{MSTATUS_MPP_SHIFT, MSTATUS_MPRV};
 use heron_cpu::disasm::{disassemble, insn_len};
-use heron_cpu::{Hart, Priv};
+use heron_cpu::{Priv, Vcpu};
 use heron_mmu::Bus;
 
 use super::target::HeronTarget;
@@ -32,7 +34,7 @@ impl MonitorCmd for HeronTarget<'_> {
         let text = match std::str::from_utf8(cmd) {
             Ok(cmd) => {
                 let m = &mut *self.machine;
-                run(&mut m.hart, &mut m.bus, cmd)
+                run(m.harts[0].as_mut(), &m.core.bus, cmd)
             }
             Err(_) => "monitor commands are text; try 'monitor help'".to_string(),
         };
@@ -58,12 +60,12 @@ fn priv_name(p: Priv) -> &'static str {
 }
 
 /// Runs monitor command `cmd` and returns its output.
-pub(super) fn run(hart: &mut Hart, bus: &mut Bus, cmd: &str) -> String {
+pub(super) fn run(hart: &mut dyn Vcpu, bus: &Bus, cmd: &str) -> String {
     let mut words = cmd.split_whitespace();
     let result = match words.next() {
         None | Some("help") => Ok(HELP.to_string()),
-        Some("priv") => Ok(priv_name(hart.privilege).to_string()),
-        Some("satp") => Ok(satp(hart.csr.satp)),
+        Some("priv") => Ok(priv_name(hart.privilege()).to_string()),
+        Some("satp") => Ok(satp(hart.read_csr(SATP).unwrap_or(0))),
         Some("translate") => match words.next() {
             Some(v) => parse_num(v).map(|va| translate(hart, bus, va)),
             None => Err("usage: monitor translate VADDR".to_string()),
@@ -74,6 +76,17 @@ pub(super) fn run(hart: &mut Hart, bus: &mut Bus, cmd: &str) -> String {
         Some(other) => Err(format!("unknown command '{other}'; try 'monitor help'")),
     };
     result.unwrap_or_else(|e| e)
+}
+
+/// The privilege data accesses run at (`mstatus.MPRV` in M-mode).
+fn data_priv(hart: &mut dyn Vcpu) -> Priv {
+    let p = hart.privilege();
+    let mstatus = hart.read_csr(MSTATUS).unwrap_or(0);
+    if p == Priv::M && mstatus & MSTATUS_MPRV != 0 {
+        Priv::from_bits(mstatus >> MSTATUS_MPP_SHIFT)
+    } else {
+        p
+    }
 }
 
 /// satp decoded (privileged spec §10.1.11).
@@ -90,27 +103,28 @@ fn satp(satp: u64) -> String {
     format!("satp = {satp:#018x}: mode {mode}, ASID {asid}, root page table at {root:#x}")
 }
 
-fn translate(hart: &Hart, bus: &Bus, va: u64) -> String {
+fn translate(hart: &mut dyn Vcpu, bus: &Bus, va: u64) -> String {
+    let bare = hart.read_csr(SATP).unwrap_or(0) >> 60 == 0;
     match hart.debug_translate(bus, va) {
-        Some(pa) if pa == va && hart.csr.satp >> 60 == 0 => {
+        Some(pa) if pa == va && bare => {
             format!("{va:#x} -> {pa:#x} (no translation: satp is Bare)")
         }
         Some(pa) => format!("{va:#x} -> {pa:#x}"),
         None => format!(
             "{va:#x}: page fault (no valid mapping for a {} access)",
-            priv_name(hart.data_priv())
+            priv_name(data_priv(hart))
         ),
     }
 }
 
-fn disas_args(hart: &Hart, addr: Option<&str>, n: Option<&str>) -> Result<(u64, u64), String> {
-    let addr = addr.map_or(Ok(hart.pc), parse_num)?;
+fn disas_args(hart: &dyn Vcpu, addr: Option<&str>, n: Option<&str>) -> Result<(u64, u64), String> {
+    let addr = addr.map_or(Ok(hart.pc()), parse_num)?;
     let n = n.map_or(Ok(DISAS_DEFAULT), parse_num)?;
     Ok((addr, n.clamp(1, DISAS_MAX)))
 }
 
 /// `n` instructions from `addr`, with `=>` at the pc.
-fn disas(hart: &Hart, bus: &mut Bus, mut addr: u64, n: u64) -> String {
+fn disas(hart: &dyn Vcpu, bus: &Bus, mut addr: u64, n: u64) -> String {
     let mut text = String::new();
     for _ in 0..n {
         let mut lo = [0u8; 2];
@@ -130,7 +144,7 @@ fn disas(hart: &Hart, bus: &mut Bus, mut addr: u64, n: u64) -> String {
             }
             lo as u32 | (u16::from_le_bytes(hi) as u32) << 16
         };
-        let marker = if addr == hart.pc { "=>" } else { "  " };
+        let marker = if addr == hart.pc() { "=>" } else { "  " };
         let width = len * 2;
         let _ = writeln!(
             text,
@@ -145,24 +159,25 @@ fn disas(hart: &Hart, bus: &mut Bus, mut addr: u64, n: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use heron_cpu::Hart;
     use heron_mmu::GuestRam;
 
     const BASE: u64 = 0x8000_0000;
 
     fn machine() -> (Box<Hart>, Bus) {
         let ram = GuestRam::new(BASE, 0x10000).expect("RAM");
-        let mut bus = Bus::new(ram);
+        let bus = Bus::new(ram);
         let mut hart = Hart::new(0, BASE);
         // li a0,10 ; c.nop ; ret
         let code = [0x13, 0x05, 0xa0, 0x00, 0x01, 0x00, 0x82, 0x80];
-        assert_eq!(hart.debug_write(&mut bus, BASE, &code), code.len());
+        assert_eq!(hart.debug_write(&bus, BASE, &code), code.len());
         (hart, bus)
     }
 
     #[test]
     fn disas_marks_the_pc_and_follows_lengths() {
-        let (mut hart, mut bus) = machine();
-        let out = run(&mut hart, &mut bus, "disas 0x80000000 3");
+        let (mut hart, bus) = machine();
+        let out = run(&mut *hart, &bus, "disas 0x80000000 3");
         let lines: Vec<&str> = out.lines().collect();
         assert_eq!(lines[0], "=> 0x80000000: 00a00513  li a0,10");
         assert_eq!(lines[1], "   0x80000004: 0001  nop");
@@ -172,11 +187,12 @@ mod tests {
 
     #[test]
     fn priv_satp_translate() {
-        let (mut hart, mut bus) = machine();
-        assert_eq!(run(&mut hart, &mut bus, "priv"), "M");
-        assert!(run(&mut hart, &mut bus, "satp").contains("mode Bare"));
-        assert!(run(&mut hart, &mut bus, "translate 0x80001000")
-            .starts_with("0x80001000 -> 0x80001000"));
+        let (mut hart, bus) = machine();
+        assert_eq!(run(&mut *hart, &bus, "priv"), "M");
+        assert!(run(&mut *hart, &bus, "satp").contains("mode Bare"));
+        assert!(
+            run(&mut *hart, &bus, "translate 0x80001000").starts_with("0x80001000 -> 0x80001000")
+        );
         hart.csr.satp = (8 << 60) | (5 << 44) | 0x80002;
         assert_eq!(
             satp(hart.csr.satp),
@@ -184,9 +200,9 @@ mod tests {
         );
         hart.debug_set_privilege(Priv::S);
         // The root table is zero-filled RAM: nothing is mapped.
-        assert!(run(&mut hart, &mut bus, "translate 0x1000").contains("page fault"));
-        assert!(run(&mut hart, &mut bus, "translate zzz").contains("not a number"));
-        assert!(run(&mut hart, &mut bus, "frobnicate").contains("unknown command"));
-        assert!(run(&mut hart, &mut bus, "help").contains("translate VADDR"));
+        assert!(run(&mut *hart, &bus, "translate 0x1000").contains("page fault"));
+        assert!(run(&mut *hart, &bus, "translate zzz").contains("not a number"));
+        assert!(run(&mut *hart, &bus, "frobnicate").contains("unknown command"));
+        assert!(run(&mut *hart, &bus, "help").contains("translate VADDR"));
     }
 }

@@ -135,9 +135,9 @@ fn run(target: &mut HeronTarget<'_>, conn: &mut GdbConn, deadline: Option<Instan
                 // The interpreter checks breakpoints inside a slice; one
                 // that a slice ended at is checked here, except the one the
                 // guest resumed from while its instruction has not run.
-                let hart = &target.machine.hart;
-                if hart.pc != from || hart.instret != instret {
-                    if let Some(reason) = target.breakpoint_stop(hart.pc) {
+                let (pc, retired) = target.machine.hart0_position();
+                if pc != from || retired != instret {
+                    if let Some(reason) = target.breakpoint_stop(pc) {
                         return RunEvent::Stopped(reason);
                     }
                 }
@@ -161,14 +161,14 @@ fn run(target: &mut HeronTarget<'_>, conn: &mut GdbConn, deadline: Option<Instan
 /// that was pending).
 fn step(target: &mut HeronTarget<'_>, deadline: Option<Instant>) -> RunEvent {
     target.arm(true);
-    let before = (target.machine.hart.pc, target.machine.hart.instret);
+    let before = target.machine.hart0_position();
     // A slice can end before executing anything when a device wanted
     // attention first; the step is then tried again.
     for _ in 0..4 {
         if let Some(event) = slice(target, 1, deadline) {
             return event;
         }
-        if (target.machine.hart.pc, target.machine.hart.instret) != before {
+        if target.machine.hart0_position() != before {
             break;
         }
     }
@@ -182,14 +182,14 @@ fn slice(target: &mut HeronTarget<'_>, budget: u64, deadline: Option<Instant>) -
         return Some(finish(Outcome::Timeout));
     }
     let machine: &mut Machine = target.machine;
-    let event = match machine.run_slice(budget) {
+    let event = match machine.run_slice(budget).1 {
         SliceEvent::Ran => return None,
         SliceEvent::Wfi => {
             machine.idle(deadline);
             return None;
         }
         SliceEvent::Breakpoint => {
-            let pc = machine.hart.pc;
+            let pc = machine.harts[0].pc();
             RunEvent::Stopped(
                 target
                     .breakpoint_stop(pc)
@@ -197,17 +197,15 @@ fn slice(target: &mut HeronTarget<'_>, budget: u64, deadline: Option<Instant>) -
             )
         }
         SliceEvent::Watchpoint(hit) => RunEvent::Stopped(target.watch_stop(hit)),
-        SliceEvent::Exit(code) => finish(Outcome::Exit(code)),
-        SliceEvent::Reboot => finish(Outcome::Reboot),
-        SliceEvent::Quit => finish(Outcome::Quit),
         // The guest crashed into the empty M-mode of the built-in firmware:
         // stop there so the user can look (mcause, mepc, mtval).
-        SliceEvent::FirmwareTrap(cause, epc, tval) => {
+        SliceEvent::Done(Outcome::FirmwareTrap { cause, epc, tval }) => {
             log::warn!(
                 "guest trapped into M-mode: mcause={cause:#x} mepc={epc:#x} mtval={tval:#x}"
             );
             RunEvent::Stopped(StopReason::Signal(Signal::SIGSEGV))
         }
+        SliceEvent::Done(outcome) => finish(outcome),
     };
     Some(event)
 }

@@ -59,7 +59,7 @@ pub(super) struct HeronTarget<'m> {
 
 impl<'m> HeronTarget<'m> {
     pub(super) fn new(machine: &'m mut Machine) -> Self {
-        let (pc, instret) = (machine.hart.pc, machine.hart.instret);
+        let (pc, instret) = (machine.harts[0].pc(), machine.harts[0].instret());
         HeronTarget {
             machine,
             sw_breaks: Vec::new(),
@@ -82,13 +82,13 @@ impl<'m> HeronTarget<'m> {
             watchpoints: self.watches.clone(),
         };
         let m = &mut *self.machine;
-        m.hart.set_debug(arm, &mut m.bus);
+        m.harts[0].set_debug(arm, &m.core.bus);
     }
 
     /// Removes every breakpoint and watchpoint from the hart.
     pub(super) fn disarm(&mut self) {
         let m = &mut *self.machine;
-        m.hart.set_debug(DebugArm::default(), &mut m.bus);
+        m.harts[0].set_debug(DebugArm::default(), &m.core.bus);
     }
 
     /// The stop reason for a breakpoint at `pc`, if gdb set one there.
@@ -191,17 +191,20 @@ fn put_reg(buf: &mut [u8], value: u64) -> usize {
 
 impl SingleThreadBase for HeronTarget<'_> {
     fn read_registers(&mut self, regs: &mut RiscvCoreRegs<u64>) -> TargetResult<(), Self> {
-        regs.x = self.machine.hart.x;
-        regs.pc = self.machine.hart.pc;
+        let hart = &self.machine.harts[0];
+        for (r, x) in regs.x.iter_mut().enumerate() {
+            *x = hart.xreg(r as u8);
+        }
+        regs.pc = hart.pc();
         Ok(())
     }
 
     fn write_registers(&mut self, regs: &RiscvCoreRegs<u64>) -> TargetResult<(), Self> {
-        let hart = &mut self.machine.hart;
+        let hart = &mut self.machine.harts[0];
         for (r, &v) in regs.x.iter().enumerate() {
-            hart.set_x(r as u8, v);
+            hart.set_xreg(r as u8, v);
         }
-        hart.pc = regs.pc;
+        hart.set_pc(regs.pc);
         Ok(())
     }
 
@@ -212,7 +215,7 @@ impl SingleThreadBase for HeronTarget<'_> {
 
     fn read_addrs(&mut self, start: u64, data: &mut [u8]) -> TargetResult<usize, Self> {
         let m = &mut *self.machine;
-        let n = m.hart.debug_read(&mut m.bus, start, data);
+        let n = m.harts[0].debug_read(&m.core.bus, start, data);
         if n == 0 && !data.is_empty() {
             return Err(TargetError::NonFatal);
         }
@@ -221,7 +224,7 @@ impl SingleThreadBase for HeronTarget<'_> {
 
     fn write_addrs(&mut self, start: u64, data: &[u8]) -> TargetResult<(), Self> {
         let m = &mut *self.machine;
-        if m.hart.debug_write(&mut m.bus, start, data) < data.len() {
+        if m.harts[0].debug_write(&m.core.bus, start, data) < data.len() {
             return Err(TargetError::NonFatal);
         }
         Ok(())
@@ -240,17 +243,17 @@ impl SingleRegisterAccess<()> for HeronTarget<'_> {
         reg: HeronRegId,
         buf: &mut [u8],
     ) -> TargetResult<usize, Self> {
-        let hart = &mut self.machine.hart;
+        let hart = &mut self.machine.harts[0];
         let value = match reg.0 {
-            RiscvRegId::Gpr(r) => hart.get_x(r),
-            RiscvRegId::Fpr(r) => hart.f[(r & 31) as usize],
-            RiscvRegId::Pc => hart.pc,
+            RiscvRegId::Gpr(r) => hart.xreg(r),
+            RiscvRegId::Fpr(r) => hart.freg(r),
+            RiscvRegId::Pc => hart.pc(),
             // An unimplemented CSR reads as "unavailable".
-            RiscvRegId::Csr(csr) => match hart.debug_read_csr(csr) {
+            RiscvRegId::Csr(csr) => match hart.read_csr(csr) {
                 Some(v) => v,
                 None => return Ok(0),
             },
-            RiscvRegId::Priv => hart.privilege as u64,
+            RiscvRegId::Priv => hart.privilege() as u64,
             _ => return Ok(0),
         };
         Ok(put_reg(buf, value))
@@ -258,20 +261,20 @@ impl SingleRegisterAccess<()> for HeronTarget<'_> {
 
     fn write_register(&mut self, _tid: (), reg: HeronRegId, val: &[u8]) -> TargetResult<(), Self> {
         let v = reg_value(val).ok_or(TargetError::NonFatal)?;
-        let hart = &mut self.machine.hart;
+        let hart = &mut self.machine.harts[0];
         match reg.0 {
-            RiscvRegId::Gpr(r) => hart.set_x(r, v),
-            RiscvRegId::Fpr(r) => hart.f[(r & 31) as usize] = v,
-            RiscvRegId::Pc => hart.pc = v,
+            RiscvRegId::Gpr(r) => hart.set_xreg(r, v),
+            RiscvRegId::Fpr(r) => hart.set_freg(r, v),
+            RiscvRegId::Pc => hart.set_pc(v),
             RiscvRegId::Csr(csr) => {
-                if !hart.debug_write_csr(csr, v) {
+                if !hart.write_csr(csr, v) {
                     return Err(TargetError::NonFatal);
                 }
             }
             RiscvRegId::Priv => match v {
-                0 => hart.debug_set_privilege(Priv::U),
-                1 => hart.debug_set_privilege(Priv::S),
-                3 => hart.debug_set_privilege(Priv::M),
+                0 => hart.set_privilege(Priv::U),
+                1 => hart.set_privilege(Priv::S),
+                3 => hart.set_privilege(Priv::M),
                 _ => return Err(TargetError::NonFatal),
             },
             _ => return Err(TargetError::NonFatal),
@@ -287,10 +290,11 @@ impl SingleThreadResume for HeronTarget<'_> {
             log::debug!("gdb: ignoring signal {s} on continue");
         }
         // Tests wait for this line to know the guest is running for gdb.
-        log::debug!("gdb: continuing at {:#x}", self.machine.hart.pc);
+        let hart = &self.machine.harts[0];
+        log::debug!("gdb: continuing at {:#x}", hart.pc());
         self.resume = Resume::Continue {
-            from: self.machine.hart.pc,
-            instret: self.machine.hart.instret,
+            from: hart.pc(),
+            instret: hart.instret(),
         };
         Ok(())
     }

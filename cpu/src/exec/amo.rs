@@ -11,7 +11,7 @@ impl Hart {
     /// Executes an LR, SC or AMO; returns the value for `rd`.
     pub(crate) fn exec_atomic(
         &mut self,
-        bus: &mut Bus,
+        bus: &Bus,
         op: &Op,
         addr: u64,
         src: u64,
@@ -55,11 +55,13 @@ impl Hart {
                 // In RAM, SC succeeds iff the word still holds what LR read:
                 // a compare-and-swap, so that a store by another hart (or
                 // DMA) in between makes it fail.
-                self.keep_code_coherent(bus, pa);
                 let stored = bus
                     .ram()
                     .compare_exchange(pa, size as u8, r.value, src)
                     .map_err(|_| fault)?;
+                if stored {
+                    self.keep_code_coherent(bus, pa);
+                }
                 Ok(!stored as u64)
             }
             _ => {
@@ -70,11 +72,11 @@ impl Hart {
                 if bus.ram().contains(pa, size) {
                     // A host atomic read-modify-write, indivisible for every
                     // other hart and for DMA.
-                    self.keep_code_coherent(bus, pa);
                     let old = bus
                         .ram()
                         .fetch_update(pa, size as u8, apply)
                         .map_err(|_| fault)?;
+                    self.keep_code_coherent(bus, pa);
                     return Ok(ext(old));
                 }
                 let old = bus.read(pa, size as u8).map_err(|_| fault)?;

@@ -31,7 +31,7 @@ impl Hart {
     }
 
     /// Executes an F or D instruction; `a` is `x[rs1]`.
-    pub(crate) fn exec_fp(&mut self, bus: &mut Bus, op: &Op, a: u64) -> Result<(), Trap> {
+    pub(crate) fn exec_fp(&mut self, bus: &Bus, op: &Op, a: u64) -> Result<(), Trap> {
         use Kind::*;
         if self.mstatus & MSTATUS_FS == 0 {
             return Err(Trap::illegal(op.raw));

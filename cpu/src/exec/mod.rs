@@ -55,7 +55,7 @@ impl Hart {
     /// Executes `op` at `pc`. `retired` is the number of instructions retired
     /// before it (for counter CSRs).
     #[inline(always)]
-    pub(crate) fn execute(&mut self, bus: &mut Bus, op: &Op, pc: u64, retired: u64) -> Next {
+    pub(crate) fn execute(&mut self, bus: &Bus, op: &Op, pc: u64, retired: u64) -> Next {
         use Kind::*;
         let a = self.get_x(op.rs1);
         let b = self.get_x(op.rs2);
@@ -234,7 +234,7 @@ impl Hart {
 
 impl Hart {
     #[inline(always)]
-    fn store_op(&mut self, bus: &mut Bus, addr: u64, size: u64, v: u64, pc: u64, op: &Op) -> Next {
+    fn store_op(&mut self, bus: &Bus, addr: u64, size: u64, v: u64, pc: u64, op: &Op) -> Next {
         if tri!(self, self.store(bus, addr, size, v)) {
             self.pc = pc.wrapping_add(op.len as u64);
             return Next::Resync;

@@ -115,14 +115,14 @@ pub fn build(s: &Setup) -> (Bus, Box<Hart>) {
     let mut bus = Bus::new(ram);
     bus.map(MMIO_BASE, MMIO_SIZE, "scratch", Box::new(Scratch(0x5a5a)))
         .expect("scratch device fits");
-    write_page_tables(&mut bus, s);
+    write_page_tables(&bus, s);
     let pc = s.pc();
     if s.len() == 4 {
-        bus.ram_mut()
+        bus.ram()
             .store(pc, 4, s.bits as u64)
             .expect("in the test RAM");
     } else {
-        bus.ram_mut()
+        bus.ram()
             .store(pc, 2, (s.bits & 0xffff) as u64)
             .expect("in the test RAM");
     }
@@ -174,8 +174,8 @@ fn legal_mstatus(raw: u64) -> u64 {
 /// the generated flags; the code page is always fetchable at the generated
 /// privilege. Root[0] is a gigapage over the MMIO region, root[3] an alias
 /// of RAM.
-fn write_page_tables(bus: &mut Bus, s: &Setup) {
-    let ram = bus.ram_mut();
+fn write_page_tables(bus: &Bus, s: &Setup) {
+    let ram = bus.ram();
     let pointer = |table: u64| ((table >> 12) << 10) | PTE_V;
     ram.store(ROOT + 2 * 8, 8, pointer(L1))
         .expect("in the test RAM");

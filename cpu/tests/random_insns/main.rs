@@ -54,7 +54,7 @@ fn is_page_table(offset: usize) -> bool {
 
 /// Runs `s` and checks every rule that applies.
 fn check(s: &Setup) -> Result<(), TestCaseError> {
-    let (mut bus, mut hart) = machine::build(s);
+    let (bus, mut hart) = machine::build(s);
     let op = decode(s.bits);
     prop_assert_eq!(op.len as u64, s.len());
     let before = Before {
@@ -71,7 +71,7 @@ fn check(s: &Setup) -> Result<(), TestCaseError> {
     let next_pc = oracle::next_pc(&op, before.pc, &hart);
     let next_priv = oracle::next_privilege(&op, &hart);
 
-    let exit = hart.run(&mut bus, 1);
+    let exit = hart.run(&bus, 1);
 
     prop_assert_eq!(hart.x[0], 0, "x0 is hardwired to zero");
     prop_assert_eq!(hart.pc & 1, 0, "pc stays 2-aligned");

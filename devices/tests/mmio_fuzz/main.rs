@@ -290,7 +290,7 @@ proptest! {
         }
         for (pa, size, value, write) in accesses {
             let result = if write {
-                bus.write(pa, size, value).map(|()| 0)
+                bus.write(pa, size, value).map(|_| 0)
             } else {
                 bus.read(pa, size)
             };

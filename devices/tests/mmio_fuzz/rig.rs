@@ -92,7 +92,7 @@ impl Rig {
                 levels.line(src).set(true);
             }
         }
-        let (clint, clint_handle) = Clint::new(HARTS);
+        let (clint, clint_handle) = Clint::new(heron_mmu::HartEvents::for_harts(HARTS));
         let (plic, plic_handle) = Plic::new(levels.clone(), HARTS);
         let (uart, _input) = Uart::new(levels.line(UART_IRQ), Box::new(std::io::sink()));
         let power = PowerControl::new();

@@ -16,17 +16,22 @@
 //! other register. Legacy extensions (EIDs 0x00..0x0F, spec §5) ignore `a6`
 //! and return only `a0`.
 //!
-//! The machine has one hart, so every "remote" operation either targets the
-//! calling hart or is an invalid hart list.
+//! One `Sbi` serves every hart of the machine, from each hart's own thread
+//! (it is `Sync`): remote operations reach other harts through their event
+//! words ([`heron_mmu::events`]), and HSM keeps each hart's state here.
 
 mod harts;
 mod system;
 #[cfg(test)]
 mod tests;
 
-use heron_cpu::Hart;
+use std::sync::{Mutex, MutexGuard};
+
+use heron_cpu::Vcpu;
 use heron_devices::PowerEvent;
 use heron_mmu::Bus;
+
+pub use harts::{HartState, Hsm};
 
 /// Extension IDs heron implements (spec chapters 4–12).
 pub mod eid {
@@ -127,9 +132,8 @@ pub enum SbiOutcome {
     /// The supervisor asked to power off or reset the machine (SRST, §10,
     /// or legacy shutdown, §5.9). The call does not return to the guest.
     Power(PowerEvent),
-    /// The hart stopped itself (HSM `hart_stop`, §9.2). With a single hart
-    /// nothing can start it again, so the machine should end as if powered
-    /// off.
+    /// The hart stopped itself (HSM `hart_stop`, §9.2): it runs again only
+    /// when another hart starts it ([`Hsm::take_start`]).
     HartStopped,
 }
 
@@ -162,8 +166,8 @@ pub(crate) struct Call {
 }
 
 impl Call {
-    fn from_hart(hart: &Hart) -> Call {
-        let x = |r: u8| hart.get_x(r);
+    fn from_hart(hart: &dyn Vcpu) -> Call {
+        let x = |r: u8| hart.xreg(r);
         Call {
             eid: x(17),
             fid: x(16),
@@ -172,9 +176,10 @@ impl Call {
     }
 }
 
-/// heron's SBI implementation for a one-hart machine.
+/// heron's SBI implementation, shared by every hart.
 pub struct Sbi {
-    console: Box<dyn SbiConsole>,
+    console: Mutex<Box<dyn SbiConsole>>,
+    hsm: Hsm,
 }
 
 /// Register numbers of the return values.
@@ -182,16 +187,30 @@ const A0: u8 = 10;
 const A1: u8 = 11;
 
 impl Sbi {
-    /// An SBI implementation whose debug console is `console`.
-    pub fn new(console: Box<dyn SbiConsole>) -> Sbi {
-        Sbi { console }
+    /// An SBI implementation for `harts` harts whose debug console is
+    /// `console`. Hart 0 is the boot hart (STARTED); the others are
+    /// STOPPED until the supervisor starts them.
+    pub fn new(console: Box<dyn SbiConsole>, harts: usize) -> Sbi {
+        Sbi {
+            console: Mutex::new(console),
+            hsm: Hsm::new(harts),
+        }
+    }
+
+    /// The harts' HSM states.
+    pub fn hsm(&self) -> &Hsm {
+        &self.hsm
+    }
+
+    fn console(&self) -> MutexGuard<'_, Box<dyn SbiConsole>> {
+        self.console.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Serves the `ecall` the hart stopped at: reads the call from `a7`,
     /// `a6`, `a0`..`a5`, performs it, and writes `a0` (error) and `a1`
     /// (value), or only `a0` for a legacy extension. Unknown extensions and
     /// functions return `SBI_ERR_NOT_SUPPORTED` (spec §3).
-    pub fn handle(&mut self, hart: &mut Hart, bus: &mut Bus) -> SbiOutcome {
+    pub fn handle(&self, hart: &mut dyn Vcpu, bus: &Bus) -> SbiOutcome {
         let call = Call::from_hart(hart);
         log::trace!(
             "sbi: eid {:#x} fid {} args {:x?}",
@@ -201,18 +220,18 @@ impl Sbi {
         );
         if call.eid < 0x10 {
             let (a0, outcome) = self.legacy(&call);
-            hart.set_x(A0, a0);
+            hart.set_xreg(A0, a0);
             return outcome;
         }
         let (ret, outcome) = match call.eid {
             eid::BASE => (base(&call), SbiOutcome::Continue),
             eid::TIME => (harts::time(hart, &call), SbiOutcome::Continue),
-            eid::IPI => (harts::ipi(hart, &call), SbiOutcome::Continue),
-            eid::RFENCE => (harts::rfence(hart, &call), SbiOutcome::Continue),
-            eid::HSM => harts::hsm(hart, &call),
+            eid::IPI => (harts::ipi(hart.index(), bus, &call), SbiOutcome::Continue),
+            eid::RFENCE => (harts::rfence(hart, bus, &call), SbiOutcome::Continue),
+            eid::HSM => self.hsm.call(hart.index(), bus, &call),
             eid::SRST => system::srst(&call),
             eid::DBCN => (
-                system::dbcn(self.console.as_mut(), hart, bus, &call),
+                system::dbcn(self.console().as_mut(), hart, bus, &call),
                 SbiOutcome::Continue,
             ),
             _ => {
@@ -220,22 +239,22 @@ impl Sbi {
                 (SbiRet::err(error::NOT_SUPPORTED), SbiOutcome::Continue)
             }
         };
-        hart.set_x(A0, ret.error as u64);
-        hart.set_x(A1, ret.value);
+        hart.set_xreg(A0, ret.error as u64);
+        hart.set_xreg(A1, ret.value);
         outcome
     }
 
     /// The legacy extensions heron keeps for old kernels and bootloaders
     /// (spec §5): their result is `a0` alone.
-    fn legacy(&mut self, call: &Call) -> (u64, SbiOutcome) {
+    fn legacy(&self, call: &Call) -> (u64, SbiOutcome) {
         match call.eid {
             eid::LEGACY_CONSOLE_PUTCHAR => {
-                self.console.write(&[call.args[0] as u8]);
+                self.console().write(&[call.args[0] as u8]);
                 (0, SbiOutcome::Continue)
             }
             eid::LEGACY_CONSOLE_GETCHAR => {
                 let mut byte = [0u8];
-                let value = if self.console.read(&mut byte) == 1 {
+                let value = if self.console().read(&mut byte) == 1 {
                     byte[0] as u64
                 } else {
                     // "-1 for failure", including no input.
@@ -284,21 +303,23 @@ fn base(call: &Call) -> SbiRet {
     }
 }
 
-/// Decodes a hart list (spec §3.1, "Hart list parameter") on this one-hart
-/// machine: `Ok(true)` when it names the calling hart `hartid`, `Ok(false)`
-/// when it names no hart, and `Err(SBI_ERR_INVALID_PARAM)` when any hartid
-/// it names does not exist. `hart_mask_base == -1` means "all harts".
-pub(crate) fn hart_list_targets(mask: u64, mask_base: u64, hartid: u64) -> Result<bool, i64> {
+/// Decodes a hart list (spec §3.1, "Hart list parameter") on a machine of
+/// `harts` harts: the hartids it names, or `Err(SBI_ERR_INVALID_PARAM)`
+/// when any hartid it names does not exist. `hart_mask_base == -1` means
+/// "all harts".
+pub(crate) fn hart_list(mask: u64, mask_base: u64, harts: usize) -> Result<Vec<usize>, i64> {
     if mask_base == u64::MAX {
-        return Ok(true);
+        return Ok((0..harts).collect());
     }
+    let mut targets = Vec::new();
     let mut bits = mask;
     while bits != 0 {
         let bit = bits.trailing_zeros() as u64;
         bits &= bits - 1;
-        if mask_base.checked_add(bit) != Some(hartid) {
-            return Err(error::INVALID_PARAM);
+        match mask_base.checked_add(bit) {
+            Some(h) if h < harts as u64 => targets.push(h as usize),
+            _ => return Err(error::INVALID_PARAM),
         }
     }
-    Ok(mask != 0)
+    Ok(targets)
 }

@@ -1,7 +1,7 @@
 //! The system-wide extensions: system reset (§10) and the debug console
 //! (§12).
 
-use heron_cpu::Hart;
+use heron_cpu::Vcpu;
 use heron_devices::PowerEvent;
 use heron_mmu::{Access, Bus};
 
@@ -50,8 +50,8 @@ pub(super) fn srst(call: &Call) -> (SbiRet, SbiOutcome) {
 /// console_write_byte (FID 2).
 pub(super) fn dbcn(
     console: &mut dyn SbiConsole,
-    hart: &Hart,
-    bus: &mut Bus,
+    hart: &dyn Vcpu,
+    bus: &Bus,
     call: &Call,
 ) -> SbiRet {
     let [num_bytes, base_lo, base_hi, ..] = call.args;
@@ -83,7 +83,7 @@ pub(super) fn dbcn(
             let got = console.read(&mut buf).min(buf.len());
             // The write goes through the RAM's DMA path, so decoded code on
             // those pages is invalidated before the hart runs again.
-            if bus.ram_mut().write(pa, &buf[..got]).is_err() {
+            if bus.ram().write(pa, &buf[..got]).is_err() {
                 return SbiRet::err(error::INVALID_PARAM);
             }
             SbiRet::ok(got as u64)
@@ -101,7 +101,7 @@ pub(super) fn dbcn(
 /// that S-mode may access as `access` under the hart's PMP. Returns the
 /// base address when the range qualifies.
 fn shared_memory(
-    hart: &Hart,
+    hart: &dyn Vcpu,
     bus: &Bus,
     len: u64,
     base_lo: u64,
@@ -114,6 +114,6 @@ fn shared_memory(
     let ram_ok = bus.ram().contains(base_lo, len);
     // The access is made on S-mode's behalf, so PMP applies as to S-mode.
     let on_behalf_of_machine = false;
-    let pmp_ok = hart.pmp.check(base_lo, len, access, on_behalf_of_machine);
+    let pmp_ok = hart.pmp_allows(base_lo, len, access, on_behalf_of_machine);
     (ram_ok && pmp_ok).then_some(base_lo)
 }

@@ -2,7 +2,7 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
 use heron_cpu::trap::irq;
-use heron_cpu::RunExit;
+use heron_cpu::{Hart, RunExit};
 use heron_mmu::tlb::TlbKind;
 use heron_mmu::GuestRam;
 
@@ -43,13 +43,19 @@ struct Rig {
 
 /// A hart in S-mode as the firmware leaves it, RAM, and the SBI.
 fn rig() -> Rig {
+    rig_of(1)
+}
+
+/// As [`rig`], on a machine of `harts` harts (the rig's hart is hart 0).
+fn rig_of(harts: usize) -> Rig {
     let console = TestConsole::default();
     let mut hart = Hart::new(0, RAM_BASE);
-    firmware_boot(&mut hart, RAM_BASE, 0);
+    firmware_boot(&mut *hart, RAM_BASE, 0);
+    let events = heron_mmu::HartEvents::for_harts(harts);
     Rig {
-        sbi: Sbi::new(Box::new(console.clone())),
+        sbi: Sbi::new(Box::new(console.clone()), harts),
         hart,
-        bus: Bus::new(GuestRam::new(RAM_BASE, RAM_SIZE).unwrap()),
+        bus: Bus::new(GuestRam::with_harts(RAM_BASE, RAM_SIZE, events).unwrap()),
         console,
     }
 }
@@ -62,7 +68,7 @@ impl Rig {
         for (i, &a) in args.iter().enumerate() {
             self.hart.set_x(10 + i as u8, a);
         }
-        let outcome = self.sbi.handle(&mut self.hart, &mut self.bus);
+        let outcome = self.sbi.handle(&mut *self.hart, &self.bus);
         (self.hart.get_x(10) as i64, self.hart.get_x(11), outcome)
     }
 
@@ -143,17 +149,21 @@ fn set_timer_programs_stimecmp_and_clears_stip() {
 #[test]
 fn send_ipi_raises_ssip_on_the_named_hart() {
     let mut r = rig();
-    let ssip = |r: &Rig| r.hart.mip & (1 << irq::SSI) != 0;
+    // The IPI is posted to the target's event word, which its run loop
+    // turns into SSIP before the next instruction.
+    let ssip = |r: &mut Rig| {
+        r.hart.run(&r.bus, 0);
+        let set = r.hart.mip & (1 << irq::SSI) != 0;
+        r.hart.csr.mip_sw = 0;
+        r.hart.refresh_mip();
+        set
+    };
     r.ok(eid::IPI, 0, &[0, 0]);
-    assert!(!ssip(&r), "an empty mask names no hart");
+    assert!(!ssip(&mut r), "an empty mask names no hart");
     r.ok(eid::IPI, 0, &[1, 0]);
-    assert!(ssip(&r));
-    r.hart.csr.mip_sw = 0;
-    r.hart.refresh_mip();
+    assert!(ssip(&mut r));
     r.ok(eid::IPI, 0, &[0, u64::MAX]);
-    assert!(ssip(&r), "base -1 means all harts");
-    r.hart.csr.mip_sw = 0;
-    r.hart.refresh_mip();
+    assert!(ssip(&mut r), "base -1 means all harts");
     assert_eq!(r.err(eid::IPI, 0, &[0b10, 0]), error::INVALID_PARAM);
     assert_eq!(r.err(eid::IPI, 0, &[1, 1]), error::INVALID_PARAM);
     assert_eq!(
@@ -161,7 +171,75 @@ fn send_ipi_raises_ssip_on_the_named_hart() {
         error::INVALID_PARAM,
         "hartid overflow"
     );
-    assert!(!ssip(&r));
+    assert!(!ssip(&mut r));
+}
+
+#[test]
+fn ipis_reach_other_harts() {
+    let mut r = rig_of(4);
+    r.ok(eid::IPI, 0, &[0b101, 1]);
+    let got: Vec<_> = r
+        .bus
+        .events()
+        .iter()
+        .map(|e| e.take(heron_mmu::events::bits::SOFTWARE_IPI) != 0)
+        .collect();
+    assert_eq!(got, [false, true, false, true], "harts 1 and 3");
+    assert_eq!(r.err(eid::IPI, 0, &[1, 4]), error::INVALID_PARAM);
+}
+
+#[test]
+fn hsm_starts_and_stops_secondary_harts() {
+    let mut r = rig_of(2);
+    assert_eq!(r.ok(eid::HSM, 2, &[0]), HartState::Started as u64);
+    assert_eq!(r.ok(eid::HSM, 2, &[1]), HartState::Stopped as u64);
+    assert_eq!(r.err(eid::HSM, 2, &[2]), error::INVALID_PARAM);
+    assert_eq!(
+        r.err(eid::HSM, 0, &[1, 0x1000, 0]),
+        error::INVALID_ADDRESS,
+        "not RAM"
+    );
+    r.ok(eid::HSM, 0, &[1, RAM_BASE + 0x100, 77]);
+    assert_eq!(r.ok(eid::HSM, 2, &[1]), HartState::StartPending as u64);
+    assert_ne!(r.bus.events()[1].pending(), 0, "the target is woken");
+    assert_eq!(
+        r.err(eid::HSM, 0, &[1, RAM_BASE, 0]),
+        error::ALREADY_AVAILABLE
+    );
+    assert_eq!(r.sbi.hsm().take_start(1), Some((RAM_BASE + 0x100, 77)));
+    assert_eq!(r.sbi.hsm().take_start(1), None);
+    assert_eq!(r.ok(eid::HSM, 2, &[1]), HartState::Started as u64);
+    // Hart 0 stops itself; hart 1 may start it again.
+    assert_eq!(r.call(eid::HSM, 1, &[]).2, SbiOutcome::HartStopped);
+    assert_eq!(r.sbi.hsm().state(0), Some(HartState::Stopped));
+}
+
+#[test]
+fn remote_sfence_waits_for_a_running_target() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let mut r = rig_of(2);
+    let events = r.bus.ram().events().clone();
+    let target = &events[1];
+    target.set_running(true);
+    let served = AtomicBool::new(false);
+    std::thread::scope(|s| {
+        // The target hart: serves its TLB request a little later.
+        s.spawn(|| {
+            while target.pending() == 0 {
+                std::thread::yield_now();
+            }
+            served.store(true, Ordering::SeqCst);
+            target.take(u32::MAX);
+            let upto = target.begin_tlb_flush();
+            target.complete_tlb_flush(upto);
+        });
+        let (err, _, _) = r.call(eid::RFENCE, 1, &[0b10, 0, 0, 0]);
+        assert_eq!(err, 0);
+        assert!(
+            served.load(Ordering::SeqCst),
+            "the call returned only after the target flushed"
+        );
+    });
 }
 
 #[test]
@@ -191,7 +269,7 @@ fn remote_sfence_vma_flushes_the_tlb() {
 }
 
 #[test]
-fn hsm_knows_one_started_hart() {
+fn hsm_on_one_hart() {
     let mut r = rig();
     assert_eq!(r.ok(eid::HSM, 2, &[0]), 0, "STARTED");
     assert_eq!(r.err(eid::HSM, 2, &[1]), error::INVALID_PARAM);
@@ -252,7 +330,7 @@ fn system_reset_maps_to_power_events() {
 fn debug_console_writes_guest_memory_to_the_console() {
     let mut r = rig();
     r.bus
-        .ram_mut()
+        .ram()
         .write(RAM_BASE + 0x100, b"hello, heron")
         .unwrap();
     assert_eq!(r.ok(eid::DBCN, 0, &[12, RAM_BASE + 0x100, 0]), 12);
@@ -336,17 +414,17 @@ fn a_guest_ecall_round_trip() {
     ];
     for (i, insn) in program.iter().enumerate() {
         r.bus
-            .ram_mut()
+            .ram()
             .write(RAM_BASE + 4 * i as u64, &insn.to_le_bytes())
             .unwrap();
     }
-    assert_eq!(r.hart.run(&mut r.bus, 1000), RunExit::EnvCall);
+    assert_eq!(r.hart.run(&r.bus, 1000), RunExit::EnvCall);
     assert_eq!(r.hart.pc, RAM_BASE + 8, "stopped at the ecall");
-    assert_eq!(r.sbi.handle(&mut r.hart, &mut r.bus), SbiOutcome::Continue);
+    assert_eq!(r.sbi.handle(&mut *r.hart, &r.bus), SbiOutcome::Continue);
     r.hart.complete_ecall();
     assert_eq!(r.hart.pc, RAM_BASE + 12);
     assert_eq!(r.hart.get_x(10), 0);
     assert_eq!(r.hart.get_x(11), SPEC_VERSION);
-    assert_eq!(r.hart.run(&mut r.bus, 100), RunExit::Budget);
+    assert_eq!(r.hart.run(&r.bus, 100), RunExit::Budget);
     assert_eq!(r.hart.pc, RAM_BASE + 12, "spinning on `j .`");
 }

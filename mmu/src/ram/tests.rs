@@ -1,8 +1,9 @@
 use super::*;
+use crate::events::HartEvents;
 
 #[test]
 fn load_store_round_trip_and_bounds() {
-    let mut ram = GuestRam::new(0x8000_0000, 0x2000).unwrap();
+    let ram = GuestRam::new(0x8000_0000, 0x2000).unwrap();
     ram.store(0x8000_0ffd, 8, 0x1122_3344_5566_7788).unwrap();
     assert_eq!(ram.load(0x8000_0ffd, 8), Ok(0x1122_3344_5566_7788));
     assert_eq!(ram.load(0x8000_0ffd, 1), Ok(0x88));
@@ -18,7 +19,7 @@ fn out<T>(addr: u64, len: u64) -> Result<T, OutOfRange> {
 
 #[test]
 fn scalar_accesses_are_checked_in_every_build() {
-    let mut ram = GuestRam::new(0x8000_0000, 0x2000).unwrap();
+    let ram = GuestRam::new(0x8000_0000, 0x2000).unwrap();
     // Straddling the end, below the base, wrapping around the top.
     assert_eq!(ram.load(0x8000_1ffc, 8), out(0x8000_1ffc, 8));
     assert_eq!(ram.store(0x8000_1fff, 2, 0), out(0x8000_1fff, 2));
@@ -84,7 +85,7 @@ fn amos_are_indivisible_across_threads() {
 
 #[test]
 fn code_page_bits() {
-    let mut ram = GuestRam::new(0x8000_0000, 0x10_0000).unwrap();
+    let ram = GuestRam::new(0x8000_0000, 0x10_0000).unwrap();
     assert!(!ram.is_code_page(0x8000_5123));
     ram.set_code_page(0x8000_5000, true);
     assert!(ram.is_code_page(0x8000_5fff));
@@ -95,13 +96,19 @@ fn code_page_bits() {
 
 #[test]
 fn dma_writes_queue_code_pages_and_check_bounds() {
-    let mut ram = GuestRam::new(0x8000_0000, 0x10_0000).unwrap();
+    let ram = GuestRam::with_harts(0x8000_0000, 0x10_0000, HartEvents::for_harts(2)).unwrap();
     let dma = ram.dma_handle();
     ram.set_code_page(0x8000_2000, true);
-    assert_eq!(ram.take_dma_dirty_pages(), None);
+    assert!(ram.events().iter().all(|e| e.pending() == 0));
     dma.write(0x8000_1ffe, &[1, 2, 3, 4]).unwrap();
-    assert_eq!(ram.take_dma_dirty_pages(), Some(vec![0x8000_2000]));
-    assert_eq!(ram.take_dma_dirty_pages(), None);
+    for ev in ram.events().iter() {
+        assert_eq!(
+            ev.take_code_pages(),
+            vec![0x8000_2000],
+            "every hart is told"
+        );
+    }
+    assert!(!ram.is_code_page(0x8000_2000));
     assert_eq!(ram.load(0x8000_1ffe, 4), Ok(0x0403_0201));
     assert!(dma.write(0x800f_fffe, &[0; 4]).is_err());
     assert!(dma.read(0x7fff_ffff, &mut [0; 2]).is_err());
@@ -115,4 +122,14 @@ fn rejects_bad_sizes() {
     assert!(GuestRam::new(0x8000_0000, 100).is_err());
     // base + size must not wrap around the address space.
     assert!(GuestRam::new(u64::MAX - 0xfff, 0x2000).is_err());
+}
+
+#[test]
+fn a_harts_store_to_code_queues_the_page_for_the_others() {
+    let ram = GuestRam::with_harts(0x8000_0000, 0x10_0000, HartEvents::for_harts(3)).unwrap();
+    ram.set_code_page(0x8000_4000, true);
+    ram.code_written_by(0x8000_4abc, 1);
+    let queued: Vec<_> = ram.events().iter().map(|e| e.take_code_pages()).collect();
+    assert_eq!(queued, vec![vec![0x8000_4000], vec![], vec![0x8000_4000]]);
+    assert!(!ram.is_code_page(0x8000_4000));
 }

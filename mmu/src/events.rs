@@ -1,0 +1,224 @@
+//! Per-hart event words: how devices, DMA and other harts tell a running
+//! hart that something changed, without stopping it.
+//!
+//! Every hart has one [`HartEvents`]. Others *post* bits to it (an atomic
+//! OR, then a wake-up if the hart sleeps); the hart *polls* the word — one
+//! relaxed load — at every block boundary, so a request is seen within one
+//! block (at most [`MAX_BLOCK_OPS`](crate) instructions of the interpreter,
+//! or one unit of translated code), and serves what it finds. The same word
+//! is what translated code of the JIT checks on unit entry and back-edges.
+//!
+//! Requests that must be *complete* before the requester goes on (a remote
+//! TLB flush: Linux frees page tables right after `sbi_remote_sfence_vma`
+//! returns) use a ticket: [`HartEvents::request_tlb_flush`] returns one, and
+//! [`HartEvents::tlb_flushed`] says when the hart has served it. A hart that
+//! is not inside its run loop (stopped, asleep in `wfi`, serving an SBI
+//! call, waiting for its turn on a shared thread) holds no translations it
+//! can use before it serves its events on the way back in, so it counts as
+//! done.
+//!
+//! This module is backend-neutral: a KVM vCPU uses the wake-up and the
+//! machine-level bits; the soft-MMU bits (code pages, TLB) are the
+//! interpreter's and the JIT's.
+
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::Duration;
+
+/// Event bits.
+pub mod bits {
+    /// Device interrupt lines of this hart may have changed: the machine
+    /// recomputes them (CLINT, PLIC).
+    pub const INTERRUPT: u32 = 1 << 0;
+    /// A supervisor software interrupt (SBI IPI): set `mip.SSIP`.
+    pub const SOFTWARE_IPI: u32 = 1 << 1;
+    /// Pages holding this hart's decoded code were written by someone else:
+    /// drop those blocks ([`super::HartEvents::take_code_pages`]).
+    pub const CODE: u32 = 1 << 2;
+    /// Flush every cached translation (remote `sfence.vma`), then complete
+    /// the ticket.
+    pub const TLB: u32 = 1 << 3;
+    /// Another hart started decoding code in a page: drop store TLB entries
+    /// so that stores to it take the slow path, which keeps code coherent.
+    pub const STORE_TLB: u32 = 1 << 4;
+    /// The machine wants the hart back (end of run, stop-all, HSM start).
+    pub const MACHINE: u32 = 1 << 5;
+    /// The bits the run loop serves itself; the rest go back to the machine.
+    pub const HART_LOCAL: u32 = SOFTWARE_IPI | CODE | TLB | STORE_TLB;
+    /// What wakes a hart asleep in `wfi`.
+    pub const WAKE: u32 = INTERRUPT | SOFTWARE_IPI | MACHINE;
+}
+
+/// One hart's event word and the state that goes with it.
+#[derive(Debug)]
+pub struct HartEvents {
+    pending: AtomicU32,
+    /// Inside its run loop (see the module documentation).
+    running: AtomicBool,
+    tlb_requested: AtomicU64,
+    tlb_done: AtomicU64,
+    /// Code pages (page-aligned physical addresses) to drop.
+    code_pages: Mutex<Vec<u64>>,
+    /// Wake-up for a hart asleep in [`HartEvents::wait`].
+    sleep: Mutex<()>,
+    wake: Condvar,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // Nothing panics while these locks are held; recover if it ever does.
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Default for HartEvents {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl HartEvents {
+    /// Nothing pending.
+    pub const fn new() -> Self {
+        HartEvents {
+            pending: AtomicU32::new(0),
+            running: AtomicBool::new(false),
+            tlb_requested: AtomicU64::new(0),
+            tlb_done: AtomicU64::new(0),
+            code_pages: Mutex::new(Vec::new()),
+            sleep: Mutex::new(()),
+            wake: Condvar::new(),
+        }
+    }
+
+    /// The event words of `harts` harts.
+    pub fn for_harts(harts: usize) -> Arc<[HartEvents]> {
+        (0..harts.max(1)).map(|_| HartEvents::new()).collect()
+    }
+
+    /// The bits posted and not yet taken (a relaxed load: the poll).
+    #[inline(always)]
+    pub fn pending(&self) -> u32 {
+        self.pending.load(Ordering::Relaxed)
+    }
+
+    /// Posts `bits` and wakes the hart if it sleeps.
+    pub fn post(&self, bits: u32) {
+        self.pending.fetch_or(bits, Ordering::SeqCst);
+        // Taking the lock orders this against a sleeper's check of the word
+        // (it checks with the lock held), so the wake-up cannot be lost.
+        drop(lock(&self.sleep));
+        self.wake.notify_all();
+    }
+
+    /// Takes (clears and returns) the pending bits among `mask`.
+    #[inline]
+    pub fn take(&self, mask: u32) -> u32 {
+        self.pending.fetch_and(!mask, Ordering::AcqRel) & mask
+    }
+
+    /// Sleeps until a bit of `mask` is pending or `timeout` passes.
+    pub fn wait_for(&self, mask: u32, timeout: Duration) {
+        let guard = lock(&self.sleep);
+        let _ = self
+            .wake
+            .wait_timeout_while(guard, timeout, |_| self.pending() & mask == 0);
+    }
+
+    /// Queues the code page at `page` for dropping and posts [`bits::CODE`].
+    pub fn queue_code_page(&self, page: u64) {
+        lock(&self.code_pages).push(page);
+        self.post(bits::CODE);
+    }
+
+    /// The queued code pages.
+    pub fn take_code_pages(&self) -> Vec<u64> {
+        std::mem::take(&mut *lock(&self.code_pages))
+    }
+
+    /// Marks the hart as inside (`true`) or outside its run loop. On the way
+    /// in, the hart must serve its pending events before it executes
+    /// anything.
+    pub fn set_running(&self, running: bool) {
+        self.running.store(running, Ordering::SeqCst);
+    }
+
+    /// Asks for a full translation flush; returns the ticket to wait on.
+    pub fn request_tlb_flush(&self) -> u64 {
+        let ticket = self.tlb_requested.fetch_add(1, Ordering::SeqCst) + 1;
+        self.post(bits::TLB);
+        ticket
+    }
+
+    /// The hart is about to flush its translations: every request made so
+    /// far is served by that flush. Returns the value to pass to
+    /// [`HartEvents::complete_tlb_flush`] after the flush.
+    pub fn begin_tlb_flush(&self) -> u64 {
+        self.tlb_requested.load(Ordering::SeqCst)
+    }
+
+    /// Completes the requests up to `upto` (from [`HartEvents::begin_tlb_flush`]).
+    pub fn complete_tlb_flush(&self, upto: u64) {
+        self.tlb_done.fetch_max(upto, Ordering::SeqCst);
+    }
+
+    /// Whether the request with `ticket` is served (or the hart holds no
+    /// usable translations: it is outside its run loop).
+    pub fn tlb_flushed(&self, ticket: u64) -> bool {
+        !self.running.load(Ordering::SeqCst) || self.tlb_done.load(Ordering::SeqCst) >= ticket
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Instant;
+
+    #[test]
+    fn posted_bits_are_taken_once() {
+        let ev = HartEvents::default();
+        ev.post(bits::INTERRUPT | bits::CODE);
+        assert_eq!(ev.pending(), bits::INTERRUPT | bits::CODE);
+        assert_eq!(ev.take(bits::CODE | bits::TLB), bits::CODE);
+        assert_eq!(ev.pending(), bits::INTERRUPT);
+        assert_eq!(ev.take(u32::MAX), bits::INTERRUPT);
+        assert_eq!(ev.pending(), 0);
+    }
+
+    #[test]
+    fn a_post_wakes_a_sleeper() {
+        let ev = Arc::new(HartEvents::default());
+        let started = Instant::now();
+        let sleeper = {
+            let ev = ev.clone();
+            std::thread::spawn(move || ev.wait_for(bits::MACHINE, Duration::from_secs(60)))
+        };
+        ev.post(bits::CODE);
+        ev.post(bits::MACHINE);
+        sleeper.join().unwrap();
+        assert!(started.elapsed() < Duration::from_secs(30));
+    }
+
+    #[test]
+    fn tlb_tickets_complete_when_served_or_not_running() {
+        let ev = HartEvents::default();
+        ev.set_running(true);
+        let t = ev.request_tlb_flush();
+        assert!(!ev.tlb_flushed(t));
+        let upto = ev.begin_tlb_flush();
+        ev.complete_tlb_flush(upto);
+        assert!(ev.tlb_flushed(t));
+        let t2 = ev.request_tlb_flush();
+        assert!(!ev.tlb_flushed(t2));
+        ev.set_running(false);
+        assert!(ev.tlb_flushed(t2), "a hart outside its loop holds nothing");
+    }
+
+    #[test]
+    fn code_pages_queue_in_order() {
+        let ev = HartEvents::default();
+        ev.queue_code_page(0x8000_1000);
+        ev.queue_code_page(0x8000_3000);
+        assert_eq!(ev.pending() & bits::CODE, bits::CODE);
+        assert_eq!(ev.take_code_pages(), vec![0x8000_1000, 0x8000_3000]);
+        assert!(ev.take_code_pages().is_empty());
+    }
+}
