@@ -288,13 +288,15 @@ printf '%s\n' "${ROWS[@]}"
 
 if [[ $SKIP_WORKLOAD != 1 ]]; then
     echo
-    echo "Workload, median work_s ($JOBS jobs x $PASSES passes x $MIB MiB of sha256sum)"
-    printf '%-18s %8s %8s %11s\n' "" heron qemu heron/qemu
+    echo "Workload, medians ($JOBS jobs x $PASSES passes x $MIB MiB of sha256sum; work_s: start to done marker," \
+        "total_s: the whole run, boot and power-off included)"
+    printf '%-18s %12s %12s %11s %13s %13s\n' "" heron_work_s qemu_work_s heron/qemu heron_total_s qemu_total_s
     for harts in 1 2; do
         h=$(med "workload heron $harts") q=$(med "workload qemu $harts")
-        printf '%-18s %8s %8s %11s\n' "--smp $harts" "$h" "$q" "$(ratio "$h" "$q")"
+        printf '%-18s %12s %12s %11s %13s %13s\n' "--smp $harts" "$h" "$q" "$(ratio "$h" "$q")" \
+            "$(med "wall heron $harts")" "$(med "wall qemu $harts")"
     done
-    printf '%-18s %8s %8s\n' "speedup smp2/smp1" \
+    printf '%-18s %12s %12s\n' "speedup 1->2 harts" \
         "$(ratio "$(med "workload heron 1")" "$(med "workload heron 2")")" \
         "$(ratio "$(med "workload qemu 1")" "$(med "workload qemu 2")")"
 fi
