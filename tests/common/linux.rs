@@ -165,6 +165,7 @@ pub struct Boot<'a> {
     snapshot: bool,
     bios: Option<PathBuf>,
     deterministic: bool,
+    smp: Option<u32>,
 }
 
 impl<'a> Boot<'a> {
@@ -178,6 +179,7 @@ impl<'a> Boot<'a> {
             snapshot: false,
             bios: None,
             deterministic: false,
+            smp: None,
         }
     }
 
@@ -202,6 +204,12 @@ impl<'a> Boot<'a> {
     /// Derive time from the instruction count (`--deterministic`).
     pub fn deterministic(mut self) -> Self {
         self.deterministic = true;
+        self
+    }
+
+    /// Boot `harts` harts (`--smp N`); without it heron's default, one.
+    pub fn smp(mut self, harts: u32) -> Self {
+        self.smp = Some(harts);
         self
     }
 
@@ -236,6 +244,10 @@ impl<'a> Boot<'a> {
         }
         if self.deterministic {
             args.push("--deterministic".to_owned());
+        }
+        if let Some(harts) = self.smp {
+            args.push("--smp".to_owned());
+            args.push(harts.to_string());
         }
         args
     }
