@@ -33,6 +33,9 @@
  *                Keep a0/a1; clobber t0-t5. Loads are followed by
  *                fence r, rw (acquire).
  *   smp_delay    busy-wait a0 ticks. Clobbers t0-t2.
+ *   check_eq     a0 = value, a1 = expected: returns (nothing clobbered)
+ *                if they are equal, else prints both and fails with
+ *                TESTNUM.
  *   READ_TIME(rd)  the current time into rd (rd only).
  *
  * Nothing here is taken from other test suites; it is written for heron
@@ -125,8 +128,11 @@ smp_barrier:
 1:  READ_TIME(t4)
     li t5, SMP_TIMEOUT_TICKS
     add t4, t4, t5              /* t4 = deadline */
-2:  lw t2, 4(t0)
-    bne t2, t1, 3f
+2:  li t3, 1024                 /* the time is read once every 1024 polls: */
+4:  lw t2, 4(t0)                /* polls stay fast, so the harts leave the */
+    bne t2, t1, 3f              /* barrier close together */
+    addi t3, t3, -1
+    bnez t3, 4b
     READ_TIME(t5)
     bltu t5, t4, 2b
     j smp_timeout
@@ -165,6 +171,31 @@ smp_delay:
     bltu t1, t0, 1b
     ret
 
+    .globl check_eq
+check_eq:
+    bne a0, a1, 1f
+    ret
+1:  mv s7, a0
+    mv s8, a1
+    HARTID(s10)
+#ifdef TEST_SMODE
+    csrw satp, zero
+    sfence.vma
+#endif
+    HART_STACK(s10, t0)
+    call print_acquire
+    la a0, msg_got
+    call puts
+    mv a0, s7
+    call print_hex
+    la a0, msg_expected
+    call puts
+    mv a0, s8
+    call print_hex
+    li a0, '\n'
+    call putchar
+    j fail_locked
+
 /* A bounded wait expired: report it, then fail with the current TESTNUM. */
     .globl smp_timeout
 smp_timeout:
@@ -186,6 +217,8 @@ smp_timeout:
     .section .rodata
 msg_smp_timeout:  .asciz "heron-test: hart "
 msg_smp_timeout2: .asciz " timed out waiting for another hart\n"
+msg_got:          .asciz "heron-test: got "
+msg_expected:     .asciz ", expected "
 
     .section .bss
     .align 6
