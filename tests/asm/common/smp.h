@@ -10,18 +10,21 @@
  * number of the check that was waiting for it.
  *
  * M-mode programs, who takes part:
- *   smp_gather   hart 0, once, first thing in test_main. Waits until no
- *                new hart has checked in for SMP_SETTLE_TICKS, then closes
- *                the registration. Returns a0 = the mask of the harts that
- *                take part (bit h = hart h; bit 0, hart 0 itself, is always
- *                set) and a1 = their number, also kept in smp_mask /
- *                smp_nharts. Clobbers t0-t5.
+ *   smp_gather   hart 0, once, first thing in test_main. Waits (up to
+ *                SMP_TIMEOUT_TICKS) for a first other hart to check in, then
+ *                until no new one has for SMP_SETTLE_TICKS, and closes the
+ *                registration. Returns a0 = the mask of the harts that take
+ *                part (bit h = hart h; bit 0, hart 0 itself, is always set)
+ *                and a1 = their number, also kept in smp_mask / smp_nharts.
+ *                One hart alone (a1 = 1) means no other hart ever started:
+ *                programs fail then, since they would prove nothing.
+ *                Clobbers t0-t5.
  *   smp_checkin  harts 1..63, first thing in hart_main (a0 = hartid, kept):
  *                registers the hart and waits until hart 0 has closed the
- *                registration. A hart that arrives after that never returns:
- *                it parks, and its bit is set in smp_late, which programs
- *                check at the end (a late hart would otherwise just be
- *                missing from the count). Clobbers t0-t5.
+ *                registration. A hart that arrives after that (a host too
+ *                busy to run it for SMP_SETTLE_TICKS after the others) never
+ *                returns: it parks, its bit set in smp_late, and the test
+ *                goes on with the harts that came. Clobbers t0-t5.
  *
  * Both modes:
  *   smp_barrier  wait until all smp_nharts harts have arrived
@@ -29,9 +32,13 @@
  *                Clobbers t0-t5. S-mode programs, which start their harts
  *                themselves, store smp_nharts before the first use.
  *   smp_wait_w   wait until the word at a0 equals a1 (as lw returns it,
- *                i.e. sign-extended); smp_wait_d the same for a doubleword.
+ *                i.e. sign-extended); smp_wait_d the same for a doubleword,
+ *                smp_wait_ge_d until the doubleword is >= a1 (unsigned).
  *                Keep a0/a1; clobber t0-t5. Loads are followed by
- *                fence r, rw (acquire).
+ *                fence r, rw (acquire). They give up after
+ *                SMP_TIMEOUT_TICKS, barriers after twice that, so that the
+ *                hart that waits for something specific is the one that
+ *                reports it.
  *   smp_delay    busy-wait a0 ticks. Clobbers t0-t2.
  *   check_eq     a0 = value, a1 = expected: returns (nothing clobbered)
  *                if they are equal, else prints both and fails with
@@ -45,8 +52,9 @@
 #define HERON_SMP_H
 
 #define TICKS_PER_MS      10000
-#define SMP_SETTLE_TICKS  (100 * TICKS_PER_MS)   /* registration window */
+#define SMP_SETTLE_TICKS  (200 * TICKS_PER_MS)   /* registration window */
 #define SMP_TIMEOUT_TICKS (5000 * TICKS_PER_MS)  /* any wait for other harts */
+#define SMP_BARRIER_TICKS (2 * SMP_TIMEOUT_TICKS)
 
 #ifdef TEST_SMODE
 #define READ_TIME(rd) rdtime rd
@@ -59,9 +67,15 @@
     .globl smp_gather
 smp_gather:
     la t0, smp_online
-    ld t1, 0(t0)                /* the mask as last seen */
-    READ_TIME(t2)               /* when it last changed */
-1:  ld t3, 0(t0)
+    READ_TIME(t2)               /* wait for a first other hart */
+    li t5, SMP_TIMEOUT_TICKS
+    add t2, t2, t5
+4:  ld t1, 0(t0)
+    bnez t1, 5f
+    READ_TIME(t4)
+    bltu t4, t2, 4b
+5:  READ_TIME(t2)               /* t1 = the mask as last seen, t2 = when */
+1:  ld t3, 0(t0)                /* it last changed */
     beq t3, t1, 2f
     mv t1, t3
     READ_TIME(t2)
@@ -126,7 +140,7 @@ smp_barrier:
     sw t1, 4(t0)
     ret
 1:  READ_TIME(t4)
-    li t5, SMP_TIMEOUT_TICKS
+    li t5, SMP_BARRIER_TICKS
     add t4, t4, t5              /* t4 = deadline */
 2:  li t3, 1024                 /* the time is read once every 1024 polls: */
 4:  lw t2, 4(t0)                /* polls stay fast, so the harts leave the */
@@ -139,7 +153,7 @@ smp_barrier:
 3:  fence r, rw
     ret
 
-    .globl smp_wait_w, smp_wait_d
+    .globl smp_wait_w, smp_wait_d, smp_wait_ge_d
 smp_wait_w:
     READ_TIME(t4)
     li t5, SMP_TIMEOUT_TICKS
@@ -157,6 +171,18 @@ smp_wait_d:
     add t4, t4, t5
 1:  ld t0, 0(a0)
     beq t0, a1, 2f
+    READ_TIME(t5)
+    bltu t5, t4, 1b
+    j smp_timeout
+2:  fence r, rw
+    ret
+
+smp_wait_ge_d:
+    READ_TIME(t4)
+    li t5, SMP_TIMEOUT_TICKS
+    add t4, t4, t5
+1:  ld t0, 0(a0)
+    bgeu t0, a1, 2f
     READ_TIME(t5)
     bltu t5, t4, 1b
     j smp_timeout
