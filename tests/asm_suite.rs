@@ -2,10 +2,13 @@
 //!
 //! Each program is assembled and linked at test time with the riscv64 cross
 //! toolchain, then run with `heron run --kernel FILE --timeout 20`. The
-//! program checks itself and ends through HTIF: exit code 0 is a pass, any
+//! program checks itself and ends through HTIF (S-mode programs behind an
+//! SBI: the SiFive test finisher): exit code 0 is a pass, any
 //! other code is the number of the check that failed (see
 //! tests/asm/common/test.h). Every program was validated on QEMU's
-//! `-M spike` machine, which implements the same contract as heron.
+//! `-M spike` machine, which implements the same contract as heron (the
+//! smp_* programs with `-smp N`; smp_sbi, an S-mode program behind the
+//! built-in SBI, on `-M virt` under OpenSBI).
 
 mod common;
 
@@ -85,6 +88,10 @@ asm_tests!(
     phys_bounds,
     pmp,
     sfence,
+    smp_atomics["--smp", "4"],
+    smp_ipi["--smp", "4"],
+    smp_fencei["--smp", "2"],
+    smp_sbi["--bios", "builtin", "--smp", "4"],
 );
 
 /// The switch matters: the trapping program fails where misaligned accesses
@@ -106,6 +113,29 @@ fn misaligned_setting_changes_behaviour() {
             cpu.as_ref(),
         ]);
         assert_eq!(code, 1, "{name} with --cpu {cpu}: {stdout}");
+    }
+}
+
+/// The smp_* programs count the harts that really run: with too few they
+/// fail their hart-count check instead of passing vacuously, which also
+/// shows that `--smp` reached the machine.
+#[test]
+fn smp_programs_fail_with_too_few_harts() {
+    for (name, extra, check) in [
+        ("smp_atomics", &["--smp", "1"][..], 1),
+        ("smp_sbi", &["--bios", "builtin", "--smp", "2"][..], 5),
+    ] {
+        let elf = common::build_asm(&common::asm_dir().join(format!("{name}.S")));
+        let mut args: Vec<&std::ffi::OsStr> = vec![
+            "run".as_ref(),
+            "--kernel".as_ref(),
+            elf.as_os_str(),
+            "--timeout".as_ref(),
+            "20".as_ref(),
+        ];
+        args.extend(extra.iter().map(std::ffi::OsStr::new));
+        let (code, stdout, _) = common::run_heron(&args);
+        assert_eq!(code, check, "{name} with {extra:?}: {stdout}");
     }
 }
 
