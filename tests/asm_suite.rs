@@ -17,17 +17,7 @@ use std::path::PathBuf;
 /// and return stdout. Panics with the failing check number and heron's
 /// output on failure.
 fn run_asm_test(name: &str, extra: &[&str]) -> String {
-    let src: PathBuf = common::asm_dir().join(format!("{name}.S"));
-    let elf = common::build_asm(&src);
-    let mut args: Vec<&std::ffi::OsStr> = vec![
-        "run".as_ref(),
-        "--kernel".as_ref(),
-        elf.as_os_str(),
-        "--timeout".as_ref(),
-        "20".as_ref(),
-    ];
-    args.extend(extra.iter().map(std::ffi::OsStr::new));
-    let (code, stdout, stderr) = common::run_heron(&args);
+    let (code, stdout, stderr) = run_asm_program(name, extra);
     if code != 0 {
         let meaning = match code {
             124 => "heron's --timeout expired (or check 124 failed: see stdout)".to_string(),
@@ -43,6 +33,22 @@ fn run_asm_test(name: &str, extra: &[&str]) -> String {
         );
     }
     stdout
+}
+
+/// Builds `tests/asm/<name>.S` and runs it under heron with `extra`
+/// options: (exit code, stdout, stderr).
+fn run_asm_program(name: &str, extra: &[&str]) -> common::RunOutput {
+    let src: PathBuf = common::asm_dir().join(format!("{name}.S"));
+    let elf = common::build_asm(&src);
+    let mut args: Vec<&std::ffi::OsStr> = vec![
+        "run".as_ref(),
+        "--kernel".as_ref(),
+        elf.as_os_str(),
+        "--timeout".as_ref(),
+        "20".as_ref(),
+    ];
+    args.extend(extra.iter().map(std::ffi::OsStr::new));
+    common::run_heron(&args)
 }
 
 /// One `#[test]` per guest program, optionally with heron options
@@ -100,16 +106,7 @@ fn misaligned_setting_changes_behaviour() {
         ("misaligned_trap", "misaligned=emulate"),
         ("misaligned", "misaligned=trap"),
     ] {
-        let elf = common::build_asm(&common::asm_dir().join(format!("{name}.S")));
-        let (code, stdout, _) = common::run_heron(&[
-            "run".as_ref(),
-            "--kernel".as_ref(),
-            elf.as_os_str(),
-            "--timeout".as_ref(),
-            "20".as_ref(),
-            "--cpu".as_ref(),
-            cpu.as_ref(),
-        ]);
+        let (code, stdout, _) = run_asm_program(name, &["--cpu", cpu]);
         assert_eq!(code, 1, "{name} with --cpu {cpu}: {stdout}");
     }
 }
@@ -123,16 +120,7 @@ fn smp_programs_fail_with_too_few_harts() {
         ("smp_atomics", &["--smp", "1"][..], 1),
         ("smp_fencei", &["--smp", "1"][..], 1),
     ] {
-        let elf = common::build_asm(&common::asm_dir().join(format!("{name}.S")));
-        let mut args: Vec<&std::ffi::OsStr> = vec![
-            "run".as_ref(),
-            "--kernel".as_ref(),
-            elf.as_os_str(),
-            "--timeout".as_ref(),
-            "20".as_ref(),
-        ];
-        args.extend(extra.iter().map(std::ffi::OsStr::new));
-        let (code, stdout, _) = common::run_heron(&args);
+        let (code, stdout, _) = run_asm_program(name, extra);
         assert_eq!(code, check, "{name} with {extra:?}: {stdout}");
     }
 }

@@ -293,7 +293,6 @@ impl Hart {
             for page in events.take_code_pages() {
                 self.cache.invalidate_page(page);
             }
-            self.cache.clear_jump_cache();
         }
         if local & bits::TLB != 0 {
             let upto = events.begin_tlb_flush();

@@ -242,7 +242,6 @@ impl Hart {
     pub(crate) fn keep_code_coherent(&mut self, bus: &Bus, pa: u64) {
         if bus.ram().is_code_page(pa) {
             self.cache.invalidate_page(pa);
-            self.cache.clear_jump_cache();
             bus.ram().code_written_by(pa, self.index());
         }
     }

@@ -29,7 +29,7 @@ pub(super) fn time(hart: &mut dyn Vcpu, call: &Call) -> SbiRet {
 /// `sbi_send_ipi` (§7.1): an IPI shows up as a supervisor software
 /// interrupt (SSIP) on each target hart, the caller included; the target
 /// sets it from its event word before its next block.
-pub(super) fn ipi(_me: usize, bus: &Bus, call: &Call) -> SbiRet {
+pub(super) fn ipi(bus: &Bus, call: &Call) -> SbiRet {
     if call.fid != 0 {
         return SbiRet::err(error::NOT_SUPPORTED);
     }

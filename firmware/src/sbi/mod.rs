@@ -226,7 +226,7 @@ impl Sbi {
         let (ret, outcome) = match call.eid {
             eid::BASE => (base(&call), SbiOutcome::Continue),
             eid::TIME => (harts::time(hart, &call), SbiOutcome::Continue),
-            eid::IPI => (harts::ipi(hart.index(), bus, &call), SbiOutcome::Continue),
+            eid::IPI => (harts::ipi(bus, &call), SbiOutcome::Continue),
             eid::RFENCE => (harts::rfence(hart, bus, &call), SbiOutcome::Continue),
             eid::HSM => self.hsm.call(hart.index(), bus, &call),
             eid::SRST => system::srst(&call),
