@@ -214,9 +214,39 @@ impl Machine {
     /// else on a thread per hart.
     pub fn run(&mut self, timeout: Option<Duration>, one_thread: bool) -> Outcome {
         let deadline = timeout.map(|t| Instant::now() + t);
-        if self.harts.len() > 1 && !one_thread {
-            return threads::run(self, deadline);
+        let outcome = if self.harts.len() > 1 && !one_thread {
+            threads::run(self, deadline)
+        } else {
+            self.run_one_thread(deadline)
+        };
+        if outcome == Outcome::Timeout {
+            self.log_hart_states();
         }
+        outcome
+    }
+
+    /// Where each hart stood when the run ended (to see what a guest that
+    /// ran out of time was doing): `RUST_LOG=info`.
+    fn log_hart_states(&mut self) {
+        if let Some(plic) = &self.core.plic {
+            log::info!("plic: {}", plic.summary());
+        }
+        for (h, hart) in self.harts.iter_mut().enumerate() {
+            let [mstatus, mip, mie, scause, sepc, time, stimecmp] =
+                [0x300, 0x344, 0x304, 0x142, 0x141, 0xc01, 0x14d]
+                    .map(|n| hart.read_csr(n).unwrap_or(0));
+            log::info!(
+                "hart {h}: pc={:#x} {:?}{} mstatus={mstatus:#x} mip={mip:#x} mie={mie:#x} \
+                 scause={scause:#x} sepc={sepc:#x} time={time} stimecmp={stimecmp} instret={}",
+                hart.pc(),
+                hart.privilege(),
+                if self.stopped[h] { " (stopped)" } else { "" },
+                hart.instret()
+            );
+        }
+    }
+
+    fn run_one_thread(&mut self, deadline: Option<Instant>) -> Outcome {
         loop {
             match self.run_slice(SLICE) {
                 (_, SliceEvent::Done(outcome)) => return outcome,

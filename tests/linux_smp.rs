@@ -14,7 +14,7 @@ mod common;
 
 use std::collections::BTreeSet;
 
-use common::linux::{has_line, tail, Boot, ScratchDisk};
+use common::linux::{has_line, tail, Boot, ScratchDisk, OPENSBI_FW_JUMP};
 use common::RunOutput;
 
 /// Lines of console shown when an assertion fails.
@@ -140,6 +140,37 @@ fn smp4_builtin_sbi_runs_a_job_on_each_hart() {
     let disk = ScratchDisk::new("smp4_builtin");
     let out = Boot::new(&smp_command(4, ""), disk.path()).smp(4).run();
     assert_smp_guest(&out, 4);
+}
+
+#[test]
+fn smp2_opensbi_fw_jump_starts_both_harts() {
+    assert!(
+        std::path::Path::new(OPENSBI_FW_JUMP).is_file(),
+        "{OPENSBI_FW_JUMP} is missing: scripts/setup.sh installs it (Debian package opensbi)"
+    );
+    let disk = ScratchDisk::new("smp2_opensbi");
+    let out = Boot::new(&smp_command(2, ""), disk.path())
+        .smp(2)
+        .bios(OPENSBI_FW_JUMP)
+        .run();
+    // OpenSBI counts the harts in the device tree heron gave it:
+    // "Platform HART Count       : 2".
+    let count = out
+        .1
+        .lines()
+        .find(|l| l.starts_with("Platform HART Count"))
+        .unwrap_or_else(|| {
+            panic!(
+                "no OpenSBI banner: did the firmware run?\n{}",
+                tail(&out, TAIL)
+            )
+        });
+    assert!(
+        count.trim_end().ends_with(": 2"),
+        "OpenSBI sees the wrong number of harts: {count}\n{}",
+        tail(&out, TAIL)
+    );
+    assert_smp_guest(&out, 2);
 }
 
 #[test]

@@ -471,10 +471,21 @@ impl Hart {
         // (which must not read) can still use the read for its checks.
         let old = self.csr_read(csr, retired, bits)?;
         if writes {
+            // csrrs/csrrc of mip modify the software-writable SEIP bit, not
+            // the OR with the PLIC's line that reads return (privileged
+            // spec, "Machine Interrupt Registers"): M-mode code setting or
+            // clearing SSIP while a device interrupt is pending must not
+            // latch SEIP high for good.
+            let base = if csr == addr::MIP {
+                let sei = 1 << irq::SEI;
+                (old & !sei) | (self.csr.mip_sw & sei)
+            } else {
+                old
+            };
             let new = match op {
                 0 => src,
-                1 => old | src,
-                _ => old & !src,
+                1 => base | src,
+                _ => base & !src,
             };
             let effect = self.csr_write(csr, new, retired, bits)?;
             if effect.flush_tlb {

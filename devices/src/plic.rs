@@ -213,6 +213,21 @@ impl PlicHandle {
         }
         bits
     }
+
+    /// The source levels, the sources in service and each context's
+    /// enables and threshold, for a log line about a stuck guest.
+    pub fn summary(&self) -> String {
+        let state = lock(&self.0);
+        let contexts: Vec<String> = (0..state.enable.len())
+            .map(|c| format!("{c}:{:#x}/{}", state.enable[c], state.threshold[c]))
+            .collect();
+        format!(
+            "levels={:#x} in_service={:#x} enable/threshold {}",
+            state.levels.levels(),
+            state.in_service,
+            contexts.join(" ")
+        )
+    }
 }
 
 impl MmioDevice for Plic {

@@ -70,3 +70,22 @@ fn unsupported_satp_mode_is_ignored_and_tvec_warl() {
     h.csr_write(addr::MTVEC, 0x8000_0202, 0, 0).unwrap();
     assert_eq!(h.csr.mtvec, 0x8000_0201);
 }
+
+#[test]
+fn csrrs_and_csrrc_of_mip_leave_the_external_seip_line_alone() {
+    // OpenSBI sets and clears SSIP with csrrs/csrrc while a PLIC line may
+    // be high: the line must not turn into a latched software SEIP.
+    let sei = 1 << irq::SEI;
+    let ssi = 1 << irq::SSI;
+    let mut h = Hart::new(0, 0);
+    h.set_external_interrupts(sei);
+    assert_eq!(h.csr_op(addr::MIP, 1, ssi, true, 0, 0), Ok(sei));
+    assert_eq!(h.csr_op(addr::MIP, 2, ssi, true, 0, 0), Ok(sei | ssi));
+    h.set_external_interrupts(0);
+    assert_eq!(h.csr_read(addr::MIP, 0, 0), Ok(0), "SEIP follows the line");
+    // The software SEIP bit itself is still set and cleared by them.
+    h.csr_op(addr::MIP, 1, sei, true, 0, 0).unwrap();
+    assert_eq!(h.csr_read(addr::MIP, 0, 0), Ok(sei));
+    h.csr_op(addr::MIP, 2, sei, true, 0, 0).unwrap();
+    assert_eq!(h.csr_read(addr::MIP, 0, 0), Ok(0));
+}
