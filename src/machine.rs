@@ -263,11 +263,26 @@ impl Machine {
     /// what each asked for on the way out. Returns the first hart that
     /// stopped with something to report, or [`SliceEvent::Wfi`] when every
     /// hart waits for an interrupt. The building block of [`Machine::run`]
-    /// and of debugger-driven execution (a budget of 1 is a single step when
-    /// a debugger has armed the hart).
+    /// and of debugger-driven execution.
     pub fn run_slice(&mut self, budget: u64) -> (usize, SliceEvent) {
+        self.run_slice_of(budget, 0, &|_| true)
+    }
+
+    /// [`Machine::run_slice`] for the harts `runs` picks, starting with
+    /// hart `first` (then on in index order, wrapping); the others stay
+    /// where they are. A debugger uses it to run only the harts gdb resumed,
+    /// the one it works with first (a budget of 1 for one armed hart is a
+    /// single step of that hart).
+    pub fn run_slice_of(
+        &mut self,
+        budget: u64,
+        first: usize,
+        runs: &dyn Fn(usize) -> bool,
+    ) -> (usize, SliceEvent) {
+        let n = self.harts.len();
         let mut all_idle = true;
-        for h in 0..self.harts.len() {
+        let order = (first.min(n)..n).chain(0..first.min(n));
+        for h in order.filter(|&h| runs(h)) {
             let hart = self.harts[h].as_mut();
             let event = self.core.step(hart, &mut self.stopped[h], budget);
             self.core.account_retired(&self.harts);
@@ -319,9 +334,17 @@ impl Machine {
         }
     }
 
-    /// Hart 0's `(pc, instret)`: where the hart gdb drives stands.
-    pub fn hart0_position(&self) -> (u64, u64) {
-        (self.harts[0].pc(), self.harts[0].instret())
+    /// Hart `h`'s `(pc, instret)`: where it stands, and whether it has
+    /// moved since (a debugger's "has this hart run since it stopped").
+    pub fn position(&self, h: usize) -> (u64, u64) {
+        (self.harts[h].pc(), self.harts[h].instret())
+    }
+
+    /// Whether hart `h` is stopped by the SBI's HSM (waits for a
+    /// `hart_start`; a debugger still shows it, with whatever its
+    /// registers hold).
+    pub fn hart_stopped(&self, h: usize) -> bool {
+        self.stopped[h]
     }
 
     /// Instructions retired so far, by all harts.

@@ -18,7 +18,7 @@ use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use common::Proc;
+use common::{printed, Proc};
 
 const GDB: &str = "gdb-multiarch";
 /// The most any process of a test may take.
@@ -72,19 +72,6 @@ fn session(cmds: &[&str]) -> (String, i32, String) {
     let (_, out) = gdb_batch(&addr, cmds).finish();
     let (code, herr) = h.finish();
     (out, code, herr)
-}
-
-/// The value gdb printed after `label=` (from `printf "label=%#lx\n"`).
-fn printed(out: &str, label: &str) -> Vec<u64> {
-    let key = format!("{label}=");
-    out.lines()
-        .filter_map(|l| l.find(&key).map(|i| &l[i + key.len()..]))
-        .map(|v| {
-            let v = v.trim();
-            let hex = v.strip_prefix("0x").unwrap_or(v);
-            u64::from_str_radix(hex, 16).unwrap_or_else(|_| panic!("not a number: {l}", l = v))
-        })
-        .collect()
 }
 
 const PC: &str = "printf \"PC=%#lx\\n\", $pc";

@@ -1,12 +1,16 @@
 //! The gdb stub: heron serves the GDB remote serial protocol (gdb manual,
 //! appendix "GDB Remote Serial Protocol") over TCP, with the `gdbstub`
-//! crate, for one hart.
+//! crate. Each hart is a gdb thread (thread id = hart index + 1); the
+//! machine is all-stop: under gdb the harts run round-robin on one thread
+//! ([`Machine::run_slice_of`]), so any stop stops them all, and gdb is told
+//! the thread of the hart that caused it (see [`resume`] for what `stepi`
+//! and `continue` run).
 //!
 //! Lifecycle: [`GdbServer::bind`] listens (port 0 picks a free port,
 //! which [`GdbServer::local_addr`] names); [`GdbServer::run`] runs the
 //! machine like [`Machine::run`] and lets gdb attach at any time (attaching
 //! stops the guest wherever it is). With `wait` (`--gdb-wait`, `-S`) the
-//! first run holds the hart at its reset pc until gdb connects. While gdb
+//! first run holds the harts at their reset pc until gdb connects. While gdb
 //! is attached it controls execution. When it detaches, or the connection
 //! drops, breakpoints and watchpoints go away and the guest runs on; a new
 //! gdb may attach later. `kill` ends the run ([`GdbOutcome::Killed`]). The
@@ -14,18 +18,21 @@
 //! (`Exited`, or `Terminated` with SIGHUP for a reset and SIGALRM for the
 //! time limit) and ends the run as without gdb.
 //!
-//! What gdb sees: the x, f and pc registers, the CSRs heron implements and
-//! the privilege level (`$priv`) through the target description in
-//! [`xml`]; memory through the current translation (physical when paging is
-//! off); breakpoints (`break`, `hbreak`) and watchpoints (`watch`, `rwatch`,
-//! `awatch`) that never patch guest memory; `stepi`, `continue` and Ctrl-C;
-//! and the [`monitor`] commands. Watchpoints trigger before the access, as
-//! gdb expects of RISC-V (it steps over the access itself and then shows
-//! the old and new values).
+//! What gdb sees, per thread: the x, f and pc registers, the CSRs heron
+//! implements and the privilege level (`$priv`) through the target
+//! description in [`xml`]; memory through that hart's current translation
+//! (physical when paging is off). Breakpoints (`break`, `hbreak`) and
+//! watchpoints (`watch`, `rwatch`, `awatch`) are armed on every hart and
+//! never patch guest memory; then `stepi`, `continue`, Ctrl-C and the
+//! [`monitor`] commands. Watchpoints trigger before the access, as gdb
+//! expects of RISC-V (it steps over the access itself and then shows the
+//! old and new values).
 
 mod arch;
+mod breakpoints;
 mod conn;
 mod monitor;
+mod resume;
 mod session;
 mod target;
 mod xml;

@@ -1,4 +1,6 @@
-//! `monitor` commands: machine state gdb has no command for.
+//! `monitor` commands: machine state gdb has no command for. gdb names no
+//! thread for them: they act on the hart whose registers or memory gdb
+//! last accessed, which after `thread N` is normally that thread's.
 
 use std::fmt::Write;
 
@@ -12,7 +14,7 @@ use heron_mmu::Bus;
 use super::target::HeronTarget;
 
 const HELP: &str = "\
-heron monitor commands:
+heron monitor commands (on the hart of the thread gdb last looked at):
   help                  this text
   priv                  the hart's privilege level (M, S or U)
   satp                  satp decoded: translation mode, ASID, root page table
@@ -34,7 +36,7 @@ impl MonitorCmd for HeronTarget<'_> {
         let text = match std::str::from_utf8(cmd) {
             Ok(cmd) => {
                 let m = &mut *self.machine;
-                run(m.harts[0].as_mut(), &m.core.bus, cmd)
+                run(m.harts[self.focus].as_mut(), &m.core.bus, cmd)
             }
             Err(_) => "monitor commands are text; try 'monitor help'".to_string(),
         };

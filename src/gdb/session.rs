@@ -2,10 +2,11 @@
 //! while gdb lets it.
 //!
 //! Execution happens here, between packets: a single step is one
-//! instruction with the hart armed; a continue runs slices of
-//! [`SLICE`] instructions, looking at the socket every [`POLL`] for gdb's
-//! Ctrl-C (or anything else it sends), with the hart armed only when
-//! breakpoints or watchpoints are set.
+//! instruction of the stepped hart with the harts armed; a continue runs
+//! slices of [`SLICE`] instructions of every resumed hart, round-robin,
+//! looking at the socket every [`POLL`] for gdb's Ctrl-C (or anything else
+//! it sends), with the harts armed only when breakpoints or watchpoints are
+//! set. Every stop is reported with the thread of the hart that caused it.
 
 use std::time::{Duration, Instant};
 
@@ -14,7 +15,8 @@ use gdbstub::stub::state_machine::GdbStubStateMachine;
 use gdbstub::stub::{DisconnectReason, GdbStub};
 
 use super::conn::{GdbConn, Incoming};
-use super::target::{HeronTarget, Resume, StopReason};
+use super::resume::Resume;
+use super::target::{tid, HeronTarget, StopReason};
 use crate::machine::{Machine, Outcome, SliceEvent};
 
 /// Instructions per run slice while gdb has the guest running.
@@ -36,8 +38,8 @@ pub(super) enum SessionEnd {
 enum RunEvent {
     /// gdb sent a byte (a Ctrl-C, or a packet while running).
     Incoming(u8),
-    /// The hart stopped for gdb.
-    Stopped(StopReason),
+    /// This hart stopped the machine for gdb.
+    Stopped(usize, StopReason),
     /// The run ended: tell gdb with this stop reason, then end.
     Finished(StopReason, Outcome),
     /// The connection dropped.
@@ -76,16 +78,26 @@ fn drive(
             },
             GdbStubStateMachine::Running(mut g) => match run(target, g.borrow_conn(), deadline) {
                 RunEvent::Incoming(b) => g.incoming_data(target, b).map_err(protocol)?,
-                RunEvent::Stopped(reason) => g.report_stop(target, reason).map_err(protocol)?,
+                RunEvent::Stopped(h, reason) => {
+                    target.stopped_hart = h;
+                    g.report_stop(target, reason).map_err(protocol)?
+                }
                 RunEvent::Finished(reason, outcome) => {
                     finished = Some(outcome);
                     g.report_stop(target, reason).map_err(protocol)?
                 }
                 RunEvent::Closed => return Ok(connection_lost()),
             },
-            GdbStubStateMachine::CtrlCInterrupt(g) => g
-                .interrupt_handled(target, Some(StopReason::Signal(Signal::SIGINT)))
-                .map_err(protocol)?,
+            // Every hart stops; gdb stays on the thread it works with.
+            GdbStubStateMachine::CtrlCInterrupt(g) => {
+                target.stopped_hart = target.focus;
+                let reason = StopReason::SignalWithThread {
+                    tid: tid(target.focus),
+                    signal: Signal::SIGINT,
+                };
+                g.interrupt_handled(target, Some(reason))
+                    .map_err(protocol)?
+            }
             GdbStubStateMachine::Disconnected(g) => {
                 return Ok(match (g.get_reason(), finished) {
                     (_, Some(outcome)) => SessionEnd::Finished(outcome),
@@ -126,20 +138,18 @@ fn finish(outcome: Outcome) -> RunEvent {
 
 /// Runs the guest as gdb's last resume request said.
 fn run(target: &mut HeronTarget<'_>, conn: &mut GdbConn, deadline: Option<Instant>) -> RunEvent {
-    match target.resume {
-        Resume::Step => step(target, deadline),
-        Resume::Continue { from, instret } => {
+    match target.resume.clone() {
+        Resume::Step { hart } => step(target, hart, deadline),
+        Resume::Continue {
+            running,
+            first,
+            from,
+        } => {
             target.arm(false);
             let mut last_poll = Instant::now();
             loop {
-                // The interpreter checks breakpoints inside a slice; one
-                // that a slice ended at is checked here, except the one the
-                // guest resumed from while its instruction has not run.
-                let (pc, retired) = target.machine.hart0_position();
-                if pc != from || retired != instret {
-                    if let Some(reason) = target.breakpoint_stop(pc) {
-                        return RunEvent::Stopped(reason);
-                    }
+                if let Some(event) = standing_at_breakpoint(target, &running, from) {
+                    return event;
                 }
                 if last_poll.elapsed() >= POLL {
                     last_poll = Instant::now();
@@ -149,7 +159,7 @@ fn run(target: &mut HeronTarget<'_>, conn: &mut GdbConn, deadline: Option<Instan
                         Ok(Incoming::Closed) | Err(_) => return RunEvent::Closed,
                     }
                 }
-                if let Some(event) = slice(target, SLICE, deadline) {
+                if let Some(event) = slice(target, SLICE, first, &|h| running[h], deadline) {
                     return event;
                 }
             }
@@ -157,53 +167,92 @@ fn run(target: &mut HeronTarget<'_>, conn: &mut GdbConn, deadline: Option<Instan
     }
 }
 
-/// Executes one instruction (or takes the trap it raises, or an interrupt
-/// that was pending).
-fn step(target: &mut HeronTarget<'_>, deadline: Option<Instant>) -> RunEvent {
+/// The first running hart that stands at a breakpoint, as a stop. The
+/// interpreter checks breakpoints inside a slice but not at its very start
+/// (that is where a hart resumes from its breakpoint); one that a slice
+/// ended at is checked here, except where the hart of the last stop
+/// resumed from while its instruction has not run (`from`).
+fn standing_at_breakpoint(
+    target: &HeronTarget<'_>,
+    running: &[bool],
+    from: (usize, (u64, u64)),
+) -> Option<RunEvent> {
+    (0..running.len()).filter(|&h| running[h]).find_map(|h| {
+        let position = target.machine.position(h);
+        if (h, position) == from {
+            return None;
+        }
+        let reason = target.breakpoint_stop(h, position.0)?;
+        Some(RunEvent::Stopped(h, reason))
+    })
+}
+
+/// Executes one instruction of hart `h` (or takes the trap it raises, or an
+/// interrupt that was pending); the other harts stay stopped.
+fn step(target: &mut HeronTarget<'_>, h: usize, deadline: Option<Instant>) -> RunEvent {
     target.arm(true);
-    let before = target.machine.hart0_position();
+    let before = target.machine.position(h);
     // A slice can end before executing anything when a device wanted
     // attention first; the step is then tried again.
     for _ in 0..4 {
-        if let Some(event) = slice(target, 1, deadline) {
+        if let Some(event) = slice(target, 1, h, &|i| i == h, deadline) {
             return event;
         }
-        if target.machine.hart0_position() != before {
+        if target.machine.position(h) != before {
             break;
         }
     }
-    RunEvent::Stopped(StopReason::DoneStep)
+    // With the thread named: several harts may have been resumed, and gdb
+    // must not guess which one stepped.
+    RunEvent::Stopped(
+        h,
+        StopReason::SignalWithThread {
+            tid: tid(h),
+            signal: Signal::SIGTRAP,
+        },
+    )
 }
 
-/// Runs one slice of up to `budget` instructions; `Some` when it ended
-/// something gdb must hear about.
-fn slice(target: &mut HeronTarget<'_>, budget: u64, deadline: Option<Instant>) -> Option<RunEvent> {
+/// Runs one slice of up to `budget` instructions of the harts `runs` picks,
+/// hart `first` first; `Some` when it ended something gdb must hear about.
+fn slice(
+    target: &mut HeronTarget<'_>,
+    budget: u64,
+    first: usize,
+    runs: &dyn Fn(usize) -> bool,
+    deadline: Option<Instant>,
+) -> Option<RunEvent> {
     if deadline.is_some_and(|d| Instant::now() >= d) {
         return Some(finish(Outcome::Timeout));
     }
     let machine: &mut Machine = target.machine;
-    let event = match machine.run_slice(budget).1 {
+    let (h, event) = machine.run_slice_of(budget, first, runs);
+    let event = match event {
         SliceEvent::Ran => return None,
         SliceEvent::Wfi => {
             machine.idle(deadline);
             return None;
         }
         SliceEvent::Breakpoint => {
-            let pc = machine.harts[0].pc();
-            RunEvent::Stopped(
-                target
-                    .breakpoint_stop(pc)
-                    .unwrap_or(StopReason::SwBreak(())),
-            )
+            let pc = machine.harts[h].pc();
+            let reason = target.breakpoint_stop(h, pc);
+            RunEvent::Stopped(h, reason.unwrap_or(StopReason::SwBreak(tid(h))))
         }
-        SliceEvent::Watchpoint(hit) => RunEvent::Stopped(target.watch_stop(hit)),
+        SliceEvent::Watchpoint(hit) => RunEvent::Stopped(h, target.watch_stop(h, hit)),
         // The guest crashed into the empty M-mode of the built-in firmware:
         // stop there so the user can look (mcause, mepc, mtval).
         SliceEvent::Done(Outcome::FirmwareTrap { cause, epc, tval }) => {
             log::warn!(
-                "guest trapped into M-mode: mcause={cause:#x} mepc={epc:#x} mtval={tval:#x}"
+                "hart {h} trapped into M-mode: mcause={cause:#x} mepc={epc:#x} mtval={tval:#x}"
             );
-            RunEvent::Stopped(StopReason::Signal(Signal::SIGSEGV))
+            let signal = Signal::SIGSEGV;
+            RunEvent::Stopped(
+                h,
+                StopReason::SignalWithThread {
+                    tid: tid(h),
+                    signal,
+                },
+            )
         }
         SliceEvent::Done(outcome) => finish(outcome),
     };

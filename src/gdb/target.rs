@@ -1,157 +1,108 @@
-//! The machine as gdbstub's `Target`: registers, memory, breakpoints,
-//! watchpoints and resume requests. Execution itself happens in
+//! The machine as gdbstub's `Target`: one gdb thread per hart (thread id =
+//! hart index + 1, as gdb's ids start at 1), registers and memory of the
+//! thread gdb names, breakpoints and watchpoints ([`super::breakpoints`])
+//! and resume requests ([`super::resume`]). Execution itself happens in
 //! [`super::session`]; this only records what gdb asked for.
 
-use gdbstub::common::Signal;
+use core::num::NonZeroUsize;
+use std::convert::Infallible;
+
+use gdbstub::common::Tid;
+use gdbstub::target::ext::base::multithread::{MultiThreadBase, MultiThreadResumeOps};
 use gdbstub::target::ext::base::single_register_access::{
     SingleRegisterAccess, SingleRegisterAccessOps,
 };
-use gdbstub::target::ext::base::singlethread::{
-    SingleThreadBase, SingleThreadResume, SingleThreadResumeOps, SingleThreadSingleStep,
-    SingleThreadSingleStepOps,
-};
 use gdbstub::target::ext::base::BaseOps;
-use gdbstub::target::ext::breakpoints::{
-    Breakpoints, BreakpointsOps, HwBreakpoint, HwBreakpointOps, HwWatchpoint, HwWatchpointOps,
-    SwBreakpoint, SwBreakpointOps, WatchKind as GdbWatchKind,
-};
+use gdbstub::target::ext::breakpoints::BreakpointsOps;
 use gdbstub::target::ext::monitor_cmd::MonitorCmdOps;
 use gdbstub::target::ext::target_description_xml_override::{
     TargetDescriptionXmlOverride, TargetDescriptionXmlOverrideOps,
 };
+use gdbstub::target::ext::thread_extra_info::{ThreadExtraInfo, ThreadExtraInfoOps};
 use gdbstub::target::{Target, TargetError, TargetResult};
 use gdbstub_arch::riscv::reg::id::RiscvRegId;
 use gdbstub_arch::riscv::reg::RiscvCoreRegs;
-use heron_cpu::debug::{DebugArm, WatchHit, WatchKind, Watchpoint};
-use heron_cpu::Priv;
+use heron_cpu::{Priv, Vcpu};
 
 use super::arch::{HeronRegId, HeronRiscv64};
+use super::breakpoints::Points;
+use super::resume::{Action, Resume};
 use crate::machine::Machine;
-
-/// How gdb asked the hart to run.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Resume {
-    /// One instruction.
-    Step,
-    /// Until something stops it.
-    Continue {
-        /// The pc execution resumed from.
-        from: u64,
-        /// `instret` when it resumed.
-        instret: u64,
-    },
-}
 
 /// A gdb session's view of the machine.
 pub(super) struct HeronTarget<'m> {
     pub(super) machine: &'m mut Machine,
-    /// `Z0` breakpoints (checked by the interpreter; guest memory is never
-    /// patched).
-    sw_breaks: Vec<u64>,
-    /// `Z1` breakpoints (the same mechanism).
-    hw_breaks: Vec<u64>,
-    /// `Z2`–`Z4` watchpoints.
-    watches: Vec<Watchpoint>,
+    /// The breakpoints and watchpoints gdb set.
+    pub(super) points: Points,
     /// The last resume request.
     pub(super) resume: Resume,
+    /// The resume request being assembled, by hart.
+    pub(super) actions: Vec<Action>,
+    /// Harts gdb did not name in that request stay stopped.
+    pub(super) locked: bool,
+    /// The hart the last stop was reported for (gdb's thread after it).
+    pub(super) stopped_hart: usize,
+    /// The hart gdb last read or wrote registers or memory of, which is
+    /// the thread it works with (the selected one, or the one it is about
+    /// to step): gdb names no thread for `monitor` commands or for
+    /// continues that serve as software single steps.
+    pub(super) focus: usize,
     xml: String,
+}
+
+/// gdb's thread id of hart `h`.
+pub(super) fn tid(h: usize) -> Tid {
+    NonZeroUsize::MIN.saturating_add(h)
 }
 
 impl<'m> HeronTarget<'m> {
     pub(super) fn new(machine: &'m mut Machine) -> Self {
-        let (pc, instret) = (machine.harts[0].pc(), machine.harts[0].instret());
+        let harts = machine.harts.len();
+        let from = (0, machine.position(0));
         HeronTarget {
             machine,
-            sw_breaks: Vec::new(),
-            hw_breaks: Vec::new(),
-            watches: Vec::new(),
-            resume: Resume::Continue { from: pc, instret },
+            points: Points::default(),
+            resume: Resume::Continue {
+                running: vec![true; harts],
+                first: 0,
+                from,
+            },
+            actions: vec![Action::Default; harts],
+            locked: false,
+            stopped_hart: 0,
+            focus: 0,
             xml: super::xml::target_xml(),
         }
     }
 
-    /// Arms the hart with the session's breakpoints and watchpoints;
-    /// `stepping` asks for instruction-granular control as well. With
-    /// nothing to arm the hart runs at full speed.
-    pub(super) fn arm(&mut self, stepping: bool) {
-        let mut breakpoints = self.sw_breaks.clone();
-        breakpoints.extend(&self.hw_breaks);
-        let arm = DebugArm {
-            attached: stepping,
-            breakpoints,
-            watchpoints: self.watches.clone(),
-        };
-        let m = &mut *self.machine;
-        m.harts[0].set_debug(arm, &m.core.bus);
-    }
-
-    /// Removes every breakpoint and watchpoint from the hart.
-    pub(super) fn disarm(&mut self) {
-        let m = &mut *self.machine;
-        m.harts[0].set_debug(DebugArm::default(), &m.core.bus);
-    }
-
-    /// The stop reason for a breakpoint at `pc`, if gdb set one there.
-    pub(super) fn breakpoint_stop(&self, pc: u64) -> Option<StopReason> {
-        if self.sw_breaks.contains(&pc) {
-            Some(StopReason::SwBreak(()))
-        } else if self.hw_breaks.contains(&pc) {
-            Some(StopReason::HwBreak(()))
-        } else {
-            None
+    /// The index of thread `tid`'s hart (now gdb's focus), or a non-fatal
+    /// error for a thread heron never listed.
+    fn hart_index(&mut self, tid: Tid) -> Result<usize, TargetError<Infallible>> {
+        let h = tid.get() - 1;
+        if h >= self.machine.harts.len() {
+            return Err(TargetError::NonFatal);
         }
+        self.focus = h;
+        Ok(h)
     }
 
-    /// The stop reason for a watchpoint hit: the watchpoint's kind and the
-    /// first watched byte the access touched, which is what gdb matches
-    /// against its watchpoints.
-    pub(super) fn watch_stop(&self, hit: WatchHit) -> StopReason {
-        let kind_hits = |w: &&Watchpoint| match w.kind {
-            WatchKind::Read => !hit.write,
-            WatchKind::Write => hit.write,
-            WatchKind::Access => true,
-        };
-        let end = |w: &Watchpoint| w.addr.wrapping_add(w.len);
-        // The hart reports the access address, not its size: prefer a
-        // watchpoint containing it, else one starting within a doubleword.
-        let w = self
-            .watches
-            .iter()
-            .filter(kind_hits)
-            .find(|w| (w.addr..end(w)).contains(&hit.addr))
-            .or_else(|| {
-                self.watches
-                    .iter()
-                    .filter(kind_hits)
-                    .find(|w| hit.addr < end(w) && w.addr < hit.addr.wrapping_add(8))
-            });
-        let (kind, addr) = match w {
-            Some(w) => (w.kind, hit.addr.max(w.addr)),
-            None if hit.write => (WatchKind::Write, hit.addr),
-            None => (WatchKind::Read, hit.addr),
-        };
-        StopReason::Watch {
-            tid: (),
-            kind: match kind {
-                WatchKind::Read => GdbWatchKind::Read,
-                WatchKind::Write => GdbWatchKind::Write,
-                WatchKind::Access => GdbWatchKind::ReadWrite,
-            },
-            addr,
-        }
+    /// Thread `tid`'s hart (see [`HeronTarget::hart_index`]).
+    fn hart(&mut self, tid: Tid) -> Result<&mut dyn Vcpu, TargetError<Infallible>> {
+        let h = self.hart_index(tid)?;
+        Ok(self.machine.harts[h].as_mut())
     }
 }
 
-/// Stop reasons of a single-threaded riscv64 target.
-pub(super) type StopReason = gdbstub::stub::SingleThreadStopReason<u64>;
+/// Stop reasons of a riscv64 target whose threads are harts.
+pub(super) type StopReason = gdbstub::stub::MultiThreadStopReason<u64>;
 
 impl Target for HeronTarget<'_> {
     type Arch = HeronRiscv64;
-    type Error = std::convert::Infallible;
+    type Error = Infallible;
 
     #[inline(always)]
     fn base_ops(&mut self) -> BaseOps<'_, Self::Arch, Self::Error> {
-        BaseOps::SingleThread(self)
+        BaseOps::MultiThread(self)
     }
 
     #[inline(always)]
@@ -189,9 +140,13 @@ fn put_reg(buf: &mut [u8], value: u64) -> usize {
     n
 }
 
-impl SingleThreadBase for HeronTarget<'_> {
-    fn read_registers(&mut self, regs: &mut RiscvCoreRegs<u64>) -> TargetResult<(), Self> {
-        let hart = &self.machine.harts[0];
+impl MultiThreadBase for HeronTarget<'_> {
+    fn read_registers(
+        &mut self,
+        regs: &mut RiscvCoreRegs<u64>,
+        tid: Tid,
+    ) -> TargetResult<(), Self> {
+        let hart = self.hart(tid)?;
         for (r, x) in regs.x.iter_mut().enumerate() {
             *x = hart.xreg(r as u8);
         }
@@ -199,8 +154,8 @@ impl SingleThreadBase for HeronTarget<'_> {
         Ok(())
     }
 
-    fn write_registers(&mut self, regs: &RiscvCoreRegs<u64>) -> TargetResult<(), Self> {
-        let hart = &mut self.machine.harts[0];
+    fn write_registers(&mut self, regs: &RiscvCoreRegs<u64>, tid: Tid) -> TargetResult<(), Self> {
+        let hart = self.hart(tid)?;
         for (r, &v) in regs.x.iter().enumerate() {
             hart.set_xreg(r as u8, v);
         }
@@ -209,41 +164,75 @@ impl SingleThreadBase for HeronTarget<'_> {
     }
 
     #[inline(always)]
-    fn support_single_register_access(&mut self) -> Option<SingleRegisterAccessOps<'_, (), Self>> {
+    fn support_single_register_access(&mut self) -> Option<SingleRegisterAccessOps<'_, Tid, Self>> {
         Some(self)
     }
 
-    fn read_addrs(&mut self, start: u64, data: &mut [u8]) -> TargetResult<usize, Self> {
+    /// Through hart `tid`'s translation (its `satp` and privilege).
+    fn read_addrs(&mut self, start: u64, data: &mut [u8], tid: Tid) -> TargetResult<usize, Self> {
+        let h = self.hart_index(tid)?;
         let m = &mut *self.machine;
-        let n = m.harts[0].debug_read(&m.core.bus, start, data);
+        let n = m.harts[h].debug_read(&m.core.bus, start, data);
         if n == 0 && !data.is_empty() {
             return Err(TargetError::NonFatal);
         }
         Ok(n)
     }
 
-    fn write_addrs(&mut self, start: u64, data: &[u8]) -> TargetResult<(), Self> {
+    fn write_addrs(&mut self, start: u64, data: &[u8], tid: Tid) -> TargetResult<(), Self> {
+        let h = self.hart_index(tid)?;
         let m = &mut *self.machine;
-        if m.harts[0].debug_write(&m.core.bus, start, data) < data.len() {
+        if m.harts[h].debug_write(&m.core.bus, start, data) < data.len() {
             return Err(TargetError::NonFatal);
         }
         Ok(())
     }
 
+    /// Every hart, started or not: an HSM-stopped hart is a thread too.
     #[inline(always)]
-    fn support_resume(&mut self) -> Option<SingleThreadResumeOps<'_, Self>> {
+    fn list_active_threads(
+        &mut self,
+        thread_is_active: &mut dyn FnMut(Tid),
+    ) -> Result<(), Self::Error> {
+        (0..self.machine.harts.len()).for_each(|h| thread_is_active(tid(h)));
+        Ok(())
+    }
+
+    #[inline(always)]
+    fn support_resume(&mut self) -> Option<MultiThreadResumeOps<'_, Self>> {
+        Some(self)
+    }
+
+    #[inline(always)]
+    fn support_thread_extra_info(&mut self) -> Option<ThreadExtraInfoOps<'_, Self>> {
         Some(self)
     }
 }
 
-impl SingleRegisterAccess<()> for HeronTarget<'_> {
+impl ThreadExtraInfo for HeronTarget<'_> {
+    /// What `info threads` shows after the thread id: the hart, and whether
+    /// the SBI's HSM holds it (all the others are merely stopped by gdb).
+    fn thread_extra_info(&self, tid: Tid, buf: &mut [u8]) -> Result<usize, Self::Error> {
+        let h = tid.get() - 1;
+        let text = if h < self.machine.harts.len() && self.machine.hart_stopped(h) {
+            format!("hart {h}, stopped by SBI HSM")
+        } else {
+            format!("hart {h}")
+        };
+        let n = text.len().min(buf.len());
+        buf[..n].copy_from_slice(&text.as_bytes()[..n]);
+        Ok(n)
+    }
+}
+
+impl SingleRegisterAccess<Tid> for HeronTarget<'_> {
     fn read_register(
         &mut self,
-        _tid: (),
+        tid: Tid,
         reg: HeronRegId,
         buf: &mut [u8],
     ) -> TargetResult<usize, Self> {
-        let hart = &mut self.machine.harts[0];
+        let hart = self.hart(tid)?;
         let value = match reg.0 {
             RiscvRegId::Gpr(r) => hart.xreg(r),
             RiscvRegId::Fpr(r) => hart.freg(r),
@@ -259,9 +248,9 @@ impl SingleRegisterAccess<()> for HeronTarget<'_> {
         Ok(put_reg(buf, value))
     }
 
-    fn write_register(&mut self, _tid: (), reg: HeronRegId, val: &[u8]) -> TargetResult<(), Self> {
+    fn write_register(&mut self, tid: Tid, reg: HeronRegId, val: &[u8]) -> TargetResult<(), Self> {
         let v = reg_value(val).ok_or(TargetError::NonFatal)?;
-        let hart = &mut self.machine.harts[0];
+        let hart = self.hart(tid)?;
         match reg.0 {
             RiscvRegId::Gpr(r) => hart.set_xreg(r, v),
             RiscvRegId::Fpr(r) => hart.set_freg(r, v),
@@ -280,135 +269,6 @@ impl SingleRegisterAccess<()> for HeronTarget<'_> {
             _ => return Err(TargetError::NonFatal),
         }
         Ok(())
-    }
-}
-
-impl SingleThreadResume for HeronTarget<'_> {
-    fn resume(&mut self, signal: Option<Signal>) -> Result<(), Self::Error> {
-        // A hart has no signals to deliver: run on as if none was given.
-        if let Some(s) = signal {
-            log::debug!("gdb: ignoring signal {s} on continue");
-        }
-        // Tests wait for this line to know the guest is running for gdb.
-        let hart = &self.machine.harts[0];
-        log::debug!("gdb: continuing at {:#x}", hart.pc());
-        self.resume = Resume::Continue {
-            from: hart.pc(),
-            instret: hart.instret(),
-        };
-        Ok(())
-    }
-
-    #[inline(always)]
-    fn support_single_step(&mut self) -> Option<SingleThreadSingleStepOps<'_, Self>> {
-        Some(self)
-    }
-}
-
-impl SingleThreadSingleStep for HeronTarget<'_> {
-    fn step(&mut self, signal: Option<Signal>) -> Result<(), Self::Error> {
-        if let Some(s) = signal {
-            log::debug!("gdb: ignoring signal {s} on step");
-        }
-        self.resume = Resume::Step;
-        Ok(())
-    }
-}
-
-impl Breakpoints for HeronTarget<'_> {
-    #[inline(always)]
-    fn support_sw_breakpoint(&mut self) -> Option<SwBreakpointOps<'_, Self>> {
-        Some(self)
-    }
-
-    #[inline(always)]
-    fn support_hw_breakpoint(&mut self) -> Option<HwBreakpointOps<'_, Self>> {
-        Some(self)
-    }
-
-    #[inline(always)]
-    fn support_hw_watchpoint(&mut self) -> Option<HwWatchpointOps<'_, Self>> {
-        Some(self)
-    }
-}
-
-/// Removes one `addr` from `list`; whether there was one.
-fn remove_one(list: &mut Vec<u64>, addr: u64) -> bool {
-    match list.iter().position(|&a| a == addr) {
-        Some(i) => {
-            list.swap_remove(i);
-            true
-        }
-        None => false,
-    }
-}
-
-impl SwBreakpoint for HeronTarget<'_> {
-    fn add_sw_breakpoint(&mut self, addr: u64, _kind: usize) -> TargetResult<bool, Self> {
-        self.sw_breaks.push(addr);
-        Ok(true)
-    }
-
-    fn remove_sw_breakpoint(&mut self, addr: u64, _kind: usize) -> TargetResult<bool, Self> {
-        Ok(remove_one(&mut self.sw_breaks, addr))
-    }
-}
-
-impl HwBreakpoint for HeronTarget<'_> {
-    fn add_hw_breakpoint(&mut self, addr: u64, _kind: usize) -> TargetResult<bool, Self> {
-        self.hw_breaks.push(addr);
-        Ok(true)
-    }
-
-    fn remove_hw_breakpoint(&mut self, addr: u64, _kind: usize) -> TargetResult<bool, Self> {
-        Ok(remove_one(&mut self.hw_breaks, addr))
-    }
-}
-
-fn watch_kind(kind: GdbWatchKind) -> WatchKind {
-    match kind {
-        GdbWatchKind::Write => WatchKind::Write,
-        GdbWatchKind::Read => WatchKind::Read,
-        GdbWatchKind::ReadWrite => WatchKind::Access,
-    }
-}
-
-impl HwWatchpoint for HeronTarget<'_> {
-    fn add_hw_watchpoint(
-        &mut self,
-        addr: u64,
-        len: u64,
-        kind: GdbWatchKind,
-    ) -> TargetResult<bool, Self> {
-        if len == 0 {
-            return Ok(false);
-        }
-        self.watches.push(Watchpoint {
-            addr,
-            len,
-            kind: watch_kind(kind),
-        });
-        Ok(true)
-    }
-
-    fn remove_hw_watchpoint(
-        &mut self,
-        addr: u64,
-        len: u64,
-        kind: GdbWatchKind,
-    ) -> TargetResult<bool, Self> {
-        let w = Watchpoint {
-            addr,
-            len,
-            kind: watch_kind(kind),
-        };
-        match self.watches.iter().position(|x| *x == w) {
-            Some(i) => {
-                self.watches.swap_remove(i);
-                Ok(true)
-            }
-            None => Ok(false),
-        }
     }
 }
 

@@ -393,6 +393,20 @@ pub fn heron_with_gdb_cmd(cmd: &mut Command, limit: Duration) -> (Proc, String) 
     (heron, addr)
 }
 
+/// The values gdb printed after `label=` (from `printf "label=%#lx\n"`),
+/// in order.
+pub fn printed(out: &str, label: &str) -> Vec<u64> {
+    let key = format!("{label}=");
+    out.lines()
+        .filter_map(|l| l.find(&key).map(|i| &l[i + key.len()..]))
+        .map(|v| {
+            let v = v.trim();
+            let hex = v.strip_prefix("0x").unwrap_or(v);
+            u64::from_str_radix(hex, 16).unwrap_or_else(|_| panic!("not a number: {l}", l = v))
+        })
+        .collect()
+}
+
 /// The start of the line heron prints on stderr once its gdb listener is
 /// bound (the address follows).
 pub const GDB_LISTENING: &str = "heron: gdb listening on ";
