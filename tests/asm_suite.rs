@@ -7,7 +7,8 @@
 //! other code is the number of the check that failed (see
 //! tests/asm/common/test.h). Every program was validated on QEMU's
 //! `-M spike` machine, which implements the same contract as heron (the
-//! smp_* programs with `-smp N`).
+//! smp_* programs with `-smp N`; smp_sbi, an S-mode program behind the
+//! built-in SBI, on `-M virt` under OpenSBI).
 
 mod common;
 
@@ -96,6 +97,7 @@ asm_tests!(
     smp_atomics["--smp", "4"],
     smp_ipi["--smp", "4"],
     smp_fencei["--smp", "2"],
+    smp_sbi["--bios", "builtin", "--smp", "4"],
 );
 
 /// The switch matters: the trapping program fails where misaligned accesses
@@ -119,6 +121,7 @@ fn smp_programs_fail_with_too_few_harts() {
     for (name, extra, check) in [
         ("smp_atomics", &["--smp", "1"][..], 1),
         ("smp_fencei", &["--smp", "1"][..], 1),
+        ("smp_sbi", &["--bios", "builtin", "--smp", "2"][..], 5),
     ] {
         let (code, stdout, _) = run_asm_program(name, extra);
         assert_eq!(code, check, "{name} with {extra:?}: {stdout}");

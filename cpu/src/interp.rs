@@ -287,7 +287,7 @@ impl Hart {
     /// Serves the hart-local bits of the event word (see
     /// [`heron_mmu::events`]); returns whether machine-level bits remain.
     #[cold]
-    fn serve_events(&mut self, events: &HartEvents) -> bool {
+    pub(crate) fn serve_events(&mut self, events: &HartEvents) -> bool {
         let local = events.take(bits::HART_LOCAL);
         if local & bits::CODE != 0 {
             for page in events.take_code_pages() {

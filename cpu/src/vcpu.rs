@@ -59,6 +59,10 @@ pub trait Vcpu: Send {
     /// Whether an interrupt is pending and enabled in `mie` (what wakes the
     /// hart from `wfi`, whatever the global enables say).
     fn wakeup_pending(&self) -> bool;
+    /// Serves what other harts posted to this one's event word (IPIs, code
+    /// pages, TLB flushes) now rather than at its next block, e.g. before
+    /// asking [`Vcpu::wakeup_pending`] of a hart that is not running.
+    fn serve_posted_events(&mut self, bus: &Bus);
     /// Whether the hart traps into M-mode with no firmware there: with the
     /// built-in SBI this is a guest crash, reported with `(mcause, mepc,
     /// mtval)`.
@@ -149,6 +153,11 @@ impl Vcpu for Hart {
     }
     fn wakeup_pending(&self) -> bool {
         self.mip & self.mie != 0
+    }
+    fn serve_posted_events(&mut self, bus: &Bus) {
+        if let Some(events) = bus.events().get(self.index()) {
+            self.serve_events(events);
+        }
     }
     fn machine_trap(&mut self) -> Option<(u64, u64, u64)> {
         (self.firmware_ecalls && self.privilege == Priv::M).then_some((

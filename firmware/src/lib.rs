@@ -23,5 +23,5 @@ pub mod setup;
 pub use boot::{load_linux, BootError, LinuxBoot};
 pub use fdt::{build_dtb, FdtError, MachineDescription};
 pub use image::{load_kernel, ImageError, KernelInfo};
-pub use sbi::{HartState, Hsm, Sbi, SbiConsole, SbiOutcome};
-pub use setup::{firmware_boot, start_hart};
+pub use sbi::{HartState, Hsm, Resume, Sbi, SbiConsole, SbiOutcome};
+pub use setup::{firmware_boot, resume_hart, start_hart};

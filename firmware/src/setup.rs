@@ -71,6 +71,26 @@ pub fn start_hart(hart: &mut dyn Vcpu, start_addr: u64, opaque: u64) {
     log::debug!("firmware: hart {} starts at {start_addr:#x}", hart.index());
 }
 
+/// Resumes a hart from a non-retentive SBI `hart_suspend` (§9.4): S-mode
+/// at `resume_addr` with `a0` = hartid, `a1` = `opaque`, `satp` = 0 and
+/// `sstatus.SIE` = 0. Unlike a start, the M-mode setup and the interrupt
+/// enables stay as they were: the interrupt that woke the hart is still
+/// pending for it.
+pub fn resume_hart(hart: &mut dyn Vcpu, resume_addr: u64, opaque: u64) {
+    hart.write_csr(addr::SATP, 0);
+    let mstatus = hart.read_csr(addr::MSTATUS).unwrap_or(0);
+    hart.write_csr(addr::MSTATUS, mstatus & !MSTATUS_SIE);
+    hart.set_privilege(Priv::S);
+    hart.set_pc(resume_addr);
+    hart.set_xreg(10, hart.index() as u64);
+    hart.set_xreg(11, opaque);
+    hart.flush_translations();
+    log::debug!(
+        "firmware: hart {} resumes at {resume_addr:#x}",
+        hart.index()
+    );
+}
+
 fn enter_supervisor(hart: &mut dyn Vcpu, entry: u64, a1: u64) {
     // Every CSR below exists on heron's harts, so the writes cannot fail.
     let mut set = |csr, value| {

@@ -3,7 +3,7 @@
 
 use heron_cpu::{RunExit, Vcpu};
 use heron_devices::PowerEvent;
-use heron_firmware::SbiOutcome;
+use heron_firmware::{Resume, SbiOutcome};
 use heron_mmu::events::bits;
 
 use super::{MachineCore, Outcome};
@@ -40,8 +40,32 @@ impl MachineCore {
             }
         }
         self.sync_time(hart);
+        if !self.resume_if_woken(hart) {
+            return self.after_run(hart, SliceEvent::Wfi);
+        }
         let event = self.run_hart(hart, stopped, budget);
         self.after_run(hart, event)
+    }
+
+    /// A hart in SBI `hart_suspend` resumes (and may run) once an
+    /// interrupt is pending for it; `false` while it stays suspended.
+    fn resume_if_woken(&self, hart: &mut dyn Vcpu) -> bool {
+        let h = hart.index();
+        let Some(hsm) = self.sbi.as_ref().map(|s| s.hsm()) else {
+            return true;
+        };
+        if !hsm.is_suspended(h) {
+            return true;
+        }
+        // An IPI is an event until the hart serves it.
+        hart.serve_posted_events(&self.bus);
+        if !hart.wakeup_pending() {
+            return false;
+        }
+        if let Some(Resume::Restart { addr, opaque }) = hsm.take_resume(h) {
+            heron_firmware::resume_hart(hart, addr, opaque);
+        }
+        true
     }
 
     /// Power, quit and firmware-trap checks after a slice.
@@ -95,7 +119,7 @@ impl MachineCore {
                 // An SBI call may have started a hart or posted IPIs.
                 match outcome {
                     SbiOutcome::Continue => SliceEvent::Ran,
-                    SbiOutcome::WaitForInterrupt => SliceEvent::Wfi,
+                    SbiOutcome::Suspended => SliceEvent::Wfi,
                     SbiOutcome::HartStopped => {
                         *stopped = true;
                         SliceEvent::Wfi

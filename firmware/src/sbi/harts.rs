@@ -103,16 +103,35 @@ pub enum HartState {
     Stopped = 1,
     /// `hart_start` was called; the hart is about to run.
     StartPending = 2,
+    /// In `hart_suspend`, until an interrupt is pending.
+    Suspended = 4,
 }
 
 /// A pending `hart_start`: `(start_addr, opaque)`.
 type StartRequest = Mutex<Option<(u64, u64)>>;
+
+/// How a suspended hart resumes (§9.4).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Resume {
+    /// Retentive: the call returns success, everything else kept.
+    Return,
+    /// Non-retentive: the hart starts afresh, as after `hart_start`, at
+    /// `addr` with `a1` = `opaque`.
+    Restart {
+        /// `resume_addr`.
+        addr: u64,
+        /// `opaque`.
+        opaque: u64,
+    },
+}
 
 /// The HSM state of every hart, and the start requests in flight.
 pub struct Hsm {
     states: Box<[AtomicU8]>,
     /// The pending start of each hart.
     starts: Box<[StartRequest]>,
+    /// How each suspended hart resumes.
+    resumes: Box<[Mutex<Option<Resume>>]>,
 }
 
 impl Hsm {
@@ -128,6 +147,7 @@ impl Hsm {
         Hsm {
             states: (0..harts.max(1)).map(state).collect(),
             starts: (0..harts.max(1)).map(|_| Mutex::new(None)).collect(),
+            resumes: (0..harts.max(1)).map(|_| Mutex::new(None)).collect(),
         }
     }
 
@@ -136,7 +156,8 @@ impl Hsm {
         Some(match self.states.get(h)?.load(Ordering::SeqCst) {
             0 => HartState::Started,
             1 => HartState::Stopped,
-            _ => HartState::StartPending,
+            2 => HartState::StartPending,
+            _ => HartState::Suspended,
         })
     }
 
@@ -151,6 +172,26 @@ impl Hsm {
             .take()?;
         self.states[h].store(HartState::Started as u8, Ordering::SeqCst);
         Some(req)
+    }
+
+    /// Whether hart `h` is suspended (it must not run before an interrupt
+    /// is pending).
+    pub fn is_suspended(&self, h: usize) -> bool {
+        self.state(h) == Some(HartState::Suspended)
+    }
+
+    /// Ends hart `h`'s suspension (an interrupt is pending): it is STARTED
+    /// again, and this says how it resumes (`None` if it was not
+    /// suspended).
+    pub fn take_resume(&self, h: usize) -> Option<Resume> {
+        let resume = self
+            .resumes
+            .get(h)?
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()?;
+        self.states[h].store(HartState::Started as u8, Ordering::SeqCst);
+        Some(resume)
     }
 
     /// Hart `h` stopped (HSM `hart_stop`).
@@ -179,7 +220,7 @@ impl Hsm {
                 Some(s) => SbiRet::ok(s as u64),
             },
             // hart_suspend(suspend_type, resume_addr, opaque)
-            3 => return suspend(call.args[0]),
+            3 => return self.suspend(me, call, bus),
             _ => SbiRet::err(error::NOT_SUPPORTED),
         };
         (ret, SbiOutcome::Continue)
@@ -206,18 +247,26 @@ impl Hsm {
     }
 }
 
-/// `sbi_hart_suspend` (§9.4). heron implements only the default retentive
-/// suspend, which behaves like `wfi`: the call returns success once an
-/// interrupt is pending. The default non-retentive type is defined by the
-/// spec but not implemented (`SBI_ERR_NOT_SUPPORTED`); reserved and
-/// platform-specific types, none of which heron defines, are
-/// `SBI_ERR_INVALID_PARAM`.
-fn suspend(suspend_type: u64) -> (SbiRet, SbiOutcome) {
-    const DEFAULT_RETENTIVE: u64 = 0;
-    const DEFAULT_NON_RETENTIVE: u64 = 0x8000_0000;
-    match suspend_type {
-        DEFAULT_RETENTIVE => (SbiRet::ok(0), SbiOutcome::WaitForInterrupt),
-        DEFAULT_NON_RETENTIVE => (SbiRet::err(error::NOT_SUPPORTED), SbiOutcome::Continue),
-        _ => (SbiRet::err(error::INVALID_PARAM), SbiOutcome::Continue),
+impl Hsm {
+    /// `sbi_hart_suspend` (§9.4) of hart `me`: the default retentive and
+    /// non-retentive types, both resumed by the first interrupt pending in
+    /// `mip & mie` (whatever `sstatus.SIE` says, as for `wfi`). Reserved
+    /// and platform-specific types, none of which heron defines, are
+    /// `SBI_ERR_INVALID_PARAM`.
+    fn suspend(&self, me: usize, call: &Call, bus: &Bus) -> (SbiRet, SbiOutcome) {
+        const DEFAULT_RETENTIVE: u64 = 0;
+        const DEFAULT_NON_RETENTIVE: u64 = 0x8000_0000;
+        let [suspend_type, addr, opaque, ..] = call.args;
+        let resume = match suspend_type {
+            DEFAULT_RETENTIVE => Resume::Return,
+            DEFAULT_NON_RETENTIVE if !bus.ram().contains(addr, 2) => {
+                return (SbiRet::err(error::INVALID_ADDRESS), SbiOutcome::Continue)
+            }
+            DEFAULT_NON_RETENTIVE => Resume::Restart { addr, opaque },
+            _ => return (SbiRet::err(error::INVALID_PARAM), SbiOutcome::Continue),
+        };
+        *self.resumes[me].lock().unwrap_or_else(|e| e.into_inner()) = Some(resume);
+        self.states[me].store(HartState::Suspended as u8, Ordering::SeqCst);
+        (SbiRet::ok(0), SbiOutcome::Suspended)
     }
 }

@@ -31,7 +31,7 @@ use heron_cpu::Vcpu;
 use heron_devices::PowerEvent;
 use heron_mmu::Bus;
 
-pub use harts::{HartState, Hsm};
+pub use harts::{HartState, Hsm, Resume};
 
 /// Extension IDs heron implements (spec chapters 4–12).
 pub mod eid {
@@ -125,10 +125,10 @@ pub trait SbiConsole: Send {
 pub enum SbiOutcome {
     /// Resume the hart after the `ecall`.
     Continue,
-    /// The hart entered a retentive suspend (HSM `hart_suspend`, §9.4):
-    /// resume after the `ecall` once an interrupt is pending in `mip & mie`,
-    /// exactly as for `wfi` ([`RunExit::Wfi`](heron_cpu::RunExit::Wfi)).
-    WaitForInterrupt,
+    /// The hart suspended itself (HSM `hart_suspend`, §9.4): it runs again
+    /// once an interrupt is pending in `mip & mie`, after
+    /// [`Hsm::take_resume`] says how.
+    Suspended,
     /// The supervisor asked to power off or reset the machine (SRST, §10,
     /// or legacy shutdown, §5.9). The call does not return to the guest.
     Power(PowerEvent),

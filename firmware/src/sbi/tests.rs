@@ -215,6 +215,33 @@ fn hsm_starts_and_stops_secondary_harts() {
 }
 
 #[test]
+fn hsm_suspends_and_says_how_to_resume() {
+    use crate::sbi::Resume;
+    let mut r = rig_of(2);
+    let hsm = |r: &Rig| r.sbi.hsm().state(0);
+    assert_eq!(
+        r.call(eid::HSM, 3, &[0, 0, 0]),
+        (0, 0, SbiOutcome::Suspended)
+    );
+    assert_eq!(hsm(&r), Some(HartState::Suspended));
+    assert!(r.sbi.hsm().is_suspended(0));
+    assert_eq!(r.sbi.hsm().take_resume(0), Some(Resume::Return));
+    assert_eq!(hsm(&r), Some(HartState::Started));
+    assert_eq!(r.sbi.hsm().take_resume(0), None, "resumed once");
+    let (addr, opaque) = (RAM_BASE + 0x40, 0x55);
+    assert_eq!(
+        r.call(eid::HSM, 3, &[0x8000_0000, addr, opaque]).2,
+        SbiOutcome::Suspended
+    );
+    assert_eq!(r.ok(eid::HSM, 2, &[0]), HartState::Suspended as u64);
+    assert_eq!(
+        r.sbi.hsm().take_resume(0),
+        Some(Resume::Restart { addr, opaque })
+    );
+    assert!(!r.sbi.hsm().is_suspended(0));
+}
+
+#[test]
 fn remote_sfence_waits_for_a_running_target() {
     use std::sync::atomic::{AtomicBool, Ordering};
     let mut r = rig_of(2);
@@ -279,12 +306,9 @@ fn hsm_on_one_hart() {
     );
     assert_eq!(r.err(eid::HSM, 0, &[3, RAM_BASE, 0]), error::INVALID_PARAM);
     assert_eq!(
-        r.call(eid::HSM, 3, &[0, 0, 0]),
-        (0, 0, SbiOutcome::WaitForInterrupt)
-    );
-    assert_eq!(
-        r.err(eid::HSM, 3, &[0x8000_0000, 0, 0]),
-        error::NOT_SUPPORTED
+        r.err(eid::HSM, 3, &[0x8000_0000, 0x1000, 0]),
+        error::INVALID_ADDRESS,
+        "a non-retentive resume address must be RAM"
     );
     for reserved in [1, 0x1000_0000, 0x8000_0001, 0x9000_0000, 1 << 32] {
         assert_eq!(
