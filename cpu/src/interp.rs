@@ -6,134 +6,22 @@
 //! [`MAX_BLOCK_OPS`]. Blocks are keyed by physical address, so a page mapped
 //! at several virtual addresses shares them; pc-relative instructions read
 //! the virtual pc at run time. A store to a page holding blocks (tracked per
-//! page in [`GuestRam`]) drops them.
-
-use std::collections::HashMap;
+//! page in [`heron_mmu::GuestRam`]) drops them.
 
 use heron_mmu::events::{bits, HartEvents};
-use heron_mmu::{Bus, GuestRam, PAGE_SIZE};
+use heron_mmu::Bus;
 
-use crate::decode::{decode, insn_len, Kind, Op};
+use crate::decode::{Kind, Op};
 use crate::exec::Next;
 use crate::hart::Hart;
 use crate::trap::{cause, Trap};
 
+mod blocks;
+
+pub(crate) use blocks::BlockCache;
+
 /// Longest block, in instructions.
 pub const MAX_BLOCK_OPS: usize = 64;
-const FAST_SLOTS: usize = 4096;
-const JUMP_SLOTS: usize = 1024;
-/// Decoded instructions kept before the whole cache is dropped and rebuilt.
-const MAX_CACHED_OPS: usize = 1 << 22;
-
-struct Block {
-    ops: Box<[Op]>,
-}
-
-/// Decoded blocks by physical address.
-pub(crate) struct BlockCache {
-    blocks: HashMap<u64, Block>,
-    /// Direct-mapped front cache: (pa, pointer to ops, count). The pointee
-    /// is the boxed slice of a live entry in `blocks`; slots are cleared when
-    /// their block is dropped.
-    fast: Box<[(u64, *const Op, u32); FAST_SLOTS]>,
-    /// Block start addresses per physical page.
-    by_page: HashMap<u64, Vec<u64>>,
-    /// Blocks dropped while one of them may still be executing; freed at
-    /// the next lookup.
-    graveyard: Vec<Block>,
-    cached_ops: usize,
-    /// Virtual-pc front cache (QEMU's "jump cache"): (pc, fetch context,
-    /// ops, count). Valid while translations and blocks are unchanged, so it
-    /// is cleared with the TLB and whenever a block is dropped.
-    jump: Box<[JumpSlot; JUMP_SLOTS]>,
-}
-
-#[derive(Clone, Copy)]
-struct JumpSlot {
-    pc: u64,
-    ctx: u64,
-    ops: *const Op,
-    n: usize,
-}
-
-const EMPTY_JUMP: JumpSlot = JumpSlot {
-    pc: u64::MAX,
-    ctx: u64::MAX,
-    ops: std::ptr::null(),
-    n: 0,
-};
-
-// SAFETY: the raw pointers in `fast` point into boxes owned by `blocks`;
-// moving the cache to another thread moves their owner with it.
-unsafe impl Send for BlockCache {}
-
-const EMPTY_SLOT: (u64, *const Op, u32) = (u64::MAX, std::ptr::null(), 0);
-
-#[inline(always)]
-fn slot(pa: u64) -> usize {
-    ((pa >> 1) as usize) & (FAST_SLOTS - 1)
-}
-
-impl BlockCache {
-    pub(crate) fn new() -> Self {
-        BlockCache {
-            blocks: HashMap::new(),
-            fast: Box::new([EMPTY_SLOT; FAST_SLOTS]),
-            by_page: HashMap::new(),
-            graveyard: Vec::new(),
-            cached_ops: 0,
-            jump: Box::new([EMPTY_JUMP; JUMP_SLOTS]),
-        }
-    }
-
-    /// Forgets virtual-pc lookups (translations or blocks changed).
-    pub(crate) fn clear_jump_cache(&mut self) {
-        self.jump.fill(EMPTY_JUMP);
-    }
-
-    #[inline(always)]
-    fn jump_lookup(&self, pc: u64, ctx: u8) -> Option<(*const Op, usize)> {
-        let e = &self.jump[((pc >> 1) as usize) & (JUMP_SLOTS - 1)];
-        if e.pc == pc && e.ctx == ctx as u64 {
-            Some((e.ops, e.n))
-        } else {
-            None
-        }
-    }
-
-    /// Drops every block.
-    pub(crate) fn flush(&mut self, ram: &GuestRam) {
-        self.graveyard.extend(self.blocks.drain().map(|(_, b)| b));
-        self.by_page.clear();
-        self.fast.fill(EMPTY_SLOT);
-        self.clear_jump_cache();
-        self.cached_ops = 0;
-        // Other harts may hold blocks in these pages: only a lone hart may
-        // forget them (a stale bit only sends a few stores the slow way).
-        if ram.events().len() == 1 {
-            ram.clear_code_pages();
-        }
-    }
-
-    /// Drops the blocks that start in the page holding `pa`. (The page's
-    /// code bit is the writer's business: see [`Hart::keep_code_coherent`].)
-    pub(crate) fn invalidate_page(&mut self, pa: u64) {
-        let page = pa & !(PAGE_SIZE - 1);
-        self.clear_jump_cache();
-        if let Some(starts) = self.by_page.remove(&page) {
-            for start in starts {
-                if let Some(b) = self.blocks.remove(&start) {
-                    self.cached_ops -= b.ops.len();
-                    self.graveyard.push(b);
-                }
-                if self.fast[slot(start)].0 == start {
-                    self.fast[slot(start)] = EMPTY_SLOT;
-                }
-            }
-        }
-    }
-}
-
 /// How a block ended.
 enum BlockEnd {
     /// Something for the host: an intercepted ecall or a debug event.
@@ -186,6 +74,9 @@ impl Hart {
         // Inside the loop from here on: requests that need an answer (a
         // remote TLB flush) wait for this hart until it leaves again.
         events.set_running(true);
+        // Pairs with the requester's post-then-check: either it sees this
+        // hart running, or the first poll below sees its request.
+        std::sync::atomic::fence(std::sync::atomic::Ordering::SeqCst);
         let exit = self.run_loop(bus, events, budget);
         events.set_running(false);
         exit
@@ -294,12 +185,18 @@ impl Hart {
                 self.cache.invalidate_page(page);
             }
         }
-        if local & bits::TLB != 0 {
-            let upto = events.begin_tlb_flush();
-            self.flush_translations();
-            events.complete_tlb_flush(upto);
-        } else if local & bits::STORE_TLB != 0 {
-            self.tlb.flush_stores();
+        if local & (bits::TLB | bits::STORE_TLB) != 0 {
+            // Read after the bits were taken: every request counted here
+            // was made before the flush below.
+            let stores_upto = events.begin_store_tlb_flush();
+            if local & bits::TLB != 0 {
+                let upto = events.begin_tlb_flush();
+                self.flush_translations();
+                events.complete_tlb_flush(upto);
+            } else {
+                self.tlb.flush_stores();
+            }
+            events.complete_store_tlb_flush(stores_upto);
         }
         if local & bits::SOFTWARE_IPI != 0 {
             self.csr.mip_sw |= 1 << crate::trap::irq::SSI;
@@ -376,66 +273,6 @@ impl Hart {
         }
     }
 
-    /// The decoded block at virtual `pc`: pointer to its ops and their count.
-    fn block_at(&mut self, bus: &Bus, pc: u64) -> Result<(*const Op, usize), Trap> {
-        self.cache.graveyard.clear();
-        let (pa, uniform) = self.fetch_pa(bus, pc)?;
-        let s = slot(pa);
-        let (tag, ptr, n) = self.cache.fast[s];
-        if tag == pa && uniform {
-            self.remember_jump(pc, ptr, n as usize);
-            return Ok((ptr, n as usize));
-        }
-        if let Some(b) = self.cache.blocks.get(&pa) {
-            let entry = (pa, b.ops.as_ptr(), b.ops.len() as u32);
-            self.cache.fast[s] = entry;
-            if uniform {
-                self.remember_jump(pc, entry.1, entry.2 as usize);
-            }
-            return Ok((entry.1, entry.2 as usize));
-        }
-        let (ops, cacheable) = self.decode_block(bus, pc, pa, uniform)?;
-        let entry = (pa, ops.as_ptr(), ops.len() as u32);
-        if !cacheable {
-            // Run once: the graveyard keeps it alive until the next lookup.
-            self.cache.graveyard.push(Block { ops });
-            return Ok((entry.1, entry.2 as usize));
-        }
-        if self.cache.cached_ops + ops.len() > MAX_CACHED_OPS {
-            self.cache.flush(bus.ram());
-            self.tlb.flush_stores();
-        }
-        let page = pa & !(PAGE_SIZE - 1);
-        if !bus.ram().is_code_page(page) {
-            bus.ram().set_code_page(page, true);
-            // Stores to this page must now reach the slow path, on every
-            // hart.
-            self.tlb.flush_stores();
-            let me = self.index();
-            for (h, ev) in bus.events().iter().enumerate() {
-                if h != me {
-                    ev.post(bits::STORE_TLB);
-                }
-            }
-        }
-        self.cache.by_page.entry(page).or_default().push(pa);
-        self.cache.cached_ops += ops.len();
-        self.cache.blocks.insert(pa, Block { ops });
-        self.cache.fast[s] = entry;
-        self.remember_jump(pc, entry.1, entry.2 as usize);
-        Ok((entry.1, entry.2 as usize))
-    }
-
-    #[inline]
-    fn remember_jump(&mut self, pc: u64, ops: *const Op, n: usize) {
-        self.cache.jump[((pc >> 1) as usize) & (JUMP_SLOTS - 1)] = JumpSlot {
-            pc,
-            ctx: self.fetch_ctx as u64,
-            ops,
-            n,
-        };
-    }
-
     /// Finishes an `ecall` the host served (see [`RunExit::EnvCall`]): it
     /// retires and execution continues after it.
     pub fn complete_ecall(&mut self) {
@@ -447,68 +284,6 @@ impl Hart {
     pub fn flush_translations(&mut self) {
         self.tlb.flush_all();
         self.cache.clear_jump_cache();
-    }
-
-    /// Decodes instructions from physical `pa` (virtual `pc`) until a block
-    /// end; also says whether the block may be cached. An instruction
-    /// straddling the page end is fetched through a second translation and
-    /// forms an uncacheable block of its own, since the second page's mapping
-    /// can change independently.
-    ///
-    /// Where PMP treats parts of the page differently (`uniform` false) each
-    /// instruction is its own uncached block, so every fetch is checked.
-    fn decode_block(
-        &mut self,
-        bus: &Bus,
-        pc: u64,
-        pa: u64,
-        uniform: bool,
-    ) -> Result<(Box<[Op]>, bool), Trap> {
-        let page_end = (pa & !(PAGE_SIZE - 1)) + PAGE_SIZE;
-        // Under a debugger every instruction is its own block, so that
-        // breakpoints and single steps fall on instruction boundaries.
-        let max_ops = if uniform && self.debug.is_none() {
-            MAX_BLOCK_OPS
-        } else {
-            1
-        };
-        let mut ops = Vec::with_capacity(16);
-        let mut at = pa;
-        // `fetch_pa` found the page in RAM, which is made of whole pages, so
-        // these reads succeed; were one ever to fail, it is a fetch access
-        // fault at the instruction, not a host panic.
-        let fetch = |bus: &Bus, at: u64, size| {
-            bus.ram()
-                .load(at, size)
-                .map(|v| v as u32)
-                .map_err(|_| Trap::new(cause::INSN_ACCESS, pc.wrapping_add(at - pa)))
-        };
-        while ops.len() < max_ops && at + 2 <= page_end {
-            let lo = fetch(bus, at, 2)?;
-            let raw = if insn_len(lo as u16) == 2 {
-                lo
-            } else if at + 4 <= page_end {
-                fetch(bus, at, 4)?
-            } else {
-                if !ops.is_empty() {
-                    break;
-                }
-                // The fault, if any, is reported at the second half.
-                let hi_va = pc.wrapping_add(2);
-                let (hi_pa, _) = self.fetch_pa(bus, hi_va)?;
-                let hi = fetch(bus, hi_pa, 2).map_err(|_| Trap::new(cause::INSN_ACCESS, hi_va))?;
-                ops.push(decode(lo | (hi << 16)));
-                return Ok((ops.into_boxed_slice(), false));
-            };
-            let op = decode(raw);
-            at += op.len as u64;
-            let end = op.ends_block();
-            ops.push(op);
-            if end {
-                break;
-            }
-        }
-        Ok((ops.into_boxed_slice(), uniform))
     }
 }
 

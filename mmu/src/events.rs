@@ -10,8 +10,12 @@
 //!
 //! Requests that must be *complete* before the requester goes on (a remote
 //! TLB flush: Linux frees page tables right after `sbi_remote_sfence_vma`
-//! returns) use a ticket: [`HartEvents::request_tlb_flush`] returns one, and
-//! [`HartEvents::tlb_flushed`] says when the hart has served it. A hart that
+//! returns; a hart about to decode a page that just became a code page,
+//! so that no other hart's stale store-TLB entry can write it unseen) use a
+//! ticket: [`HartEvents::request_tlb_flush`] and
+//! [`HartEvents::request_store_tlb_flush`] return one, and
+//! [`HartEvents::tlb_flushed`] / [`HartEvents::store_tlb_flushed`] say when
+//! the hart has served it. A hart that
 //! is not inside its run loop (stopped, asleep in `wfi`, serving an SBI
 //! call, waiting for its turn on a shared thread) holds no translations it
 //! can use before it serves its events on the way back in, so it counts as
@@ -38,8 +42,9 @@ pub mod bits {
     /// Flush every cached translation (remote `sfence.vma`), then complete
     /// the ticket.
     pub const TLB: u32 = 1 << 3;
-    /// Another hart started decoding code in a page: drop store TLB entries
-    /// so that stores to it take the slow path, which keeps code coherent.
+    /// Another hart is about to decode code in a page that was not a code
+    /// page: drop store TLB entries so that stores to it take the slow
+    /// path, which keeps code coherent, then complete the ticket.
     pub const STORE_TLB: u32 = 1 << 4;
     /// The machine wants the hart back (end of run, stop-all, HSM start).
     pub const MACHINE: u32 = 1 << 5;
@@ -55,8 +60,12 @@ pub struct HartEvents {
     pending: AtomicU32,
     /// Inside its run loop (see the module documentation).
     running: AtomicBool,
+    /// Full TLB flush tickets: the last requested, the last served.
     tlb_requested: AtomicU64,
     tlb_done: AtomicU64,
+    /// Store-TLB flush tickets, the same way.
+    store_tlb_requested: AtomicU64,
+    store_tlb_done: AtomicU64,
     /// Code pages (page-aligned physical addresses) to drop.
     code_pages: Mutex<Vec<u64>>,
     /// Wake-up for a hart asleep in [`HartEvents::wait`].
@@ -83,6 +92,8 @@ impl HartEvents {
             running: AtomicBool::new(false),
             tlb_requested: AtomicU64::new(0),
             tlb_done: AtomicU64::new(0),
+            store_tlb_requested: AtomicU64::new(0),
+            store_tlb_done: AtomicU64::new(0),
             code_pages: Mutex::new(Vec::new()),
             sleep: Mutex::new(()),
             wake: Condvar::new(),
@@ -165,6 +176,31 @@ impl HartEvents {
     pub fn tlb_flushed(&self, ticket: u64) -> bool {
         !self.running.load(Ordering::SeqCst) || self.tlb_done.load(Ordering::SeqCst) >= ticket
     }
+
+    /// Asks the hart to drop its store-TLB entries (so its stores take the
+    /// slow path, which sees code pages); returns the ticket to wait on.
+    pub fn request_store_tlb_flush(&self) -> u64 {
+        let ticket = self.store_tlb_requested.fetch_add(1, Ordering::SeqCst) + 1;
+        self.post(bits::STORE_TLB);
+        ticket
+    }
+
+    /// As [`HartEvents::begin_tlb_flush`], for store-TLB requests (a full
+    /// flush serves them too).
+    pub fn begin_store_tlb_flush(&self) -> u64 {
+        self.store_tlb_requested.load(Ordering::SeqCst)
+    }
+
+    /// Completes the store-TLB requests up to `upto`.
+    pub fn complete_store_tlb_flush(&self, upto: u64) {
+        self.store_tlb_done.fetch_max(upto, Ordering::SeqCst);
+    }
+
+    /// Whether the store-TLB request with `ticket` is served (or the hart
+    /// is outside its run loop, where it stores nothing).
+    pub fn store_tlb_flushed(&self, ticket: u64) -> bool {
+        !self.running.load(Ordering::SeqCst) || self.store_tlb_done.load(Ordering::SeqCst) >= ticket
+    }
 }
 
 #[cfg(test)]
@@ -210,6 +246,27 @@ mod tests {
         assert!(!ev.tlb_flushed(t2));
         ev.set_running(false);
         assert!(ev.tlb_flushed(t2), "a hart outside its loop holds nothing");
+    }
+
+    #[test]
+    fn store_tlb_tickets_complete_apart_from_full_flushes() {
+        let ev = HartEvents::default();
+        ev.set_running(true);
+        let full = ev.request_tlb_flush();
+        let t = ev.request_store_tlb_flush();
+        assert!(!ev.store_tlb_flushed(t));
+        assert_eq!(ev.take(bits::HART_LOCAL), bits::TLB | bits::STORE_TLB);
+        let upto = ev.begin_store_tlb_flush();
+        ev.complete_store_tlb_flush(upto);
+        assert!(ev.store_tlb_flushed(t));
+        assert!(!ev.tlb_flushed(full), "a store flush is not a full one");
+        let t2 = ev.request_store_tlb_flush();
+        assert!(!ev.store_tlb_flushed(t2));
+        ev.set_running(false);
+        assert!(
+            ev.store_tlb_flushed(t2),
+            "a hart outside its loop stores nothing"
+        );
     }
 
     #[test]

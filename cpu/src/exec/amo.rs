@@ -40,6 +40,14 @@ impl Hart {
                     .read(pa, size as u8)
                     .map_err(|_| Trap::new(access_fault(Access::Load), addr))?;
                 self.reservation = Some(Reservation { pa, value: v });
+                // LR.aq: later accesses must not move above the load. The
+                // host's SeqCst compare-and-swap and AMOs already order as
+                // aq, rl and aqrl; the load is a plain (relaxed) one, so it
+                // gets an acquire fence (free on x86-64: TSO keeps loads in
+                // order, this only stops the compiler).
+                if self.concurrent_memory {
+                    std::sync::atomic::fence(std::sync::atomic::Ordering::Acquire);
+                }
                 Ok(ext(v))
             }
             ScW | ScD => {

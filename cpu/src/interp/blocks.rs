@@ -1,0 +1,280 @@
+//! The block cache: decoded blocks by physical address, the direct-mapped
+//! and virtual-pc front caches, and how a block is found or decoded —
+//! including the cross-hart step that makes a page a code page.
+
+use std::collections::HashMap;
+
+use heron_mmu::events::bits;
+use heron_mmu::{Bus, GuestRam, PAGE_SIZE};
+
+use super::{MAX_BLOCK_OPS, NO_EVENTS};
+use crate::decode::{decode, insn_len, Op};
+use crate::hart::Hart;
+use crate::trap::{cause, Trap};
+
+const FAST_SLOTS: usize = 4096;
+const JUMP_SLOTS: usize = 1024;
+/// Decoded instructions kept before the whole cache is dropped and rebuilt.
+const MAX_CACHED_OPS: usize = 1 << 22;
+
+struct Block {
+    ops: Box<[Op]>,
+}
+
+/// Decoded blocks by physical address.
+pub(crate) struct BlockCache {
+    blocks: HashMap<u64, Block>,
+    /// Direct-mapped front cache: (pa, pointer to ops, count). The pointee
+    /// is the boxed slice of a live entry in `blocks`; slots are cleared when
+    /// their block is dropped.
+    fast: Box<[(u64, *const Op, u32); FAST_SLOTS]>,
+    /// Block start addresses per physical page.
+    by_page: HashMap<u64, Vec<u64>>,
+    /// Blocks dropped while one of them may still be executing; freed at
+    /// the next lookup.
+    graveyard: Vec<Block>,
+    cached_ops: usize,
+    /// Virtual-pc front cache (QEMU's "jump cache"): (pc, fetch context,
+    /// ops, count). Valid while translations and blocks are unchanged, so it
+    /// is cleared with the TLB and whenever a block is dropped.
+    jump: Box<[JumpSlot; JUMP_SLOTS]>,
+}
+
+#[derive(Clone, Copy)]
+struct JumpSlot {
+    pc: u64,
+    ctx: u64,
+    ops: *const Op,
+    n: usize,
+}
+
+const EMPTY_JUMP: JumpSlot = JumpSlot {
+    pc: u64::MAX,
+    ctx: u64::MAX,
+    ops: std::ptr::null(),
+    n: 0,
+};
+
+// SAFETY: the raw pointers in `fast` point into boxes owned by `blocks`;
+// moving the cache to another thread moves their owner with it.
+unsafe impl Send for BlockCache {}
+
+const EMPTY_SLOT: (u64, *const Op, u32) = (u64::MAX, std::ptr::null(), 0);
+
+#[inline(always)]
+fn slot(pa: u64) -> usize {
+    ((pa >> 1) as usize) & (FAST_SLOTS - 1)
+}
+
+impl BlockCache {
+    pub(crate) fn new() -> Self {
+        BlockCache {
+            blocks: HashMap::new(),
+            fast: Box::new([EMPTY_SLOT; FAST_SLOTS]),
+            by_page: HashMap::new(),
+            graveyard: Vec::new(),
+            cached_ops: 0,
+            jump: Box::new([EMPTY_JUMP; JUMP_SLOTS]),
+        }
+    }
+
+    /// Forgets virtual-pc lookups (translations or blocks changed).
+    pub(crate) fn clear_jump_cache(&mut self) {
+        self.jump.fill(EMPTY_JUMP);
+    }
+
+    #[inline(always)]
+    pub(super) fn jump_lookup(&self, pc: u64, ctx: u8) -> Option<(*const Op, usize)> {
+        let e = &self.jump[((pc >> 1) as usize) & (JUMP_SLOTS - 1)];
+        if e.pc == pc && e.ctx == ctx as u64 {
+            Some((e.ops, e.n))
+        } else {
+            None
+        }
+    }
+
+    /// Drops every block.
+    pub(crate) fn flush(&mut self, ram: &GuestRam) {
+        self.graveyard.extend(self.blocks.drain().map(|(_, b)| b));
+        self.by_page.clear();
+        self.fast.fill(EMPTY_SLOT);
+        self.clear_jump_cache();
+        self.cached_ops = 0;
+        // Other harts may hold blocks in these pages: only a lone hart may
+        // forget them (a stale bit only sends a few stores the slow way).
+        if ram.events().len() == 1 {
+            ram.clear_code_pages();
+        }
+    }
+
+    /// Drops the blocks that start in the page holding `pa`. (The page's
+    /// code bit is the writer's business: see [`Hart::keep_code_coherent`].)
+    pub(crate) fn invalidate_page(&mut self, pa: u64) {
+        let page = pa & !(PAGE_SIZE - 1);
+        self.clear_jump_cache();
+        if let Some(starts) = self.by_page.remove(&page) {
+            for start in starts {
+                if let Some(b) = self.blocks.remove(&start) {
+                    self.cached_ops -= b.ops.len();
+                    self.graveyard.push(b);
+                }
+                if self.fast[slot(start)].0 == start {
+                    self.fast[slot(start)] = EMPTY_SLOT;
+                }
+            }
+        }
+    }
+}
+
+impl Hart {
+    /// The decoded block at virtual `pc`: pointer to its ops and their count.
+    pub(super) fn block_at(&mut self, bus: &Bus, pc: u64) -> Result<(*const Op, usize), Trap> {
+        self.cache.graveyard.clear();
+        let (pa, uniform) = self.fetch_pa(bus, pc)?;
+        let s = slot(pa);
+        let (tag, ptr, n) = self.cache.fast[s];
+        if tag == pa && uniform {
+            self.remember_jump(pc, ptr, n as usize);
+            return Ok((ptr, n as usize));
+        }
+        if let Some(b) = self.cache.blocks.get(&pa) {
+            let entry = (pa, b.ops.as_ptr(), b.ops.len() as u32);
+            self.cache.fast[s] = entry;
+            if uniform {
+                self.remember_jump(pc, entry.1, entry.2 as usize);
+            }
+            return Ok((entry.1, entry.2 as usize));
+        }
+        let (ops, cacheable) = self.decode_block(bus, pc, pa, uniform)?;
+        let entry = (pa, ops.as_ptr(), ops.len() as u32);
+        if !cacheable {
+            // Run once: the graveyard keeps it alive until the next lookup.
+            self.cache.graveyard.push(Block { ops });
+            return Ok((entry.1, entry.2 as usize));
+        }
+        if self.cache.cached_ops + ops.len() > MAX_CACHED_OPS {
+            self.cache.flush(bus.ram());
+            self.tlb.flush_stores();
+        }
+        let page = pa & !(PAGE_SIZE - 1);
+        if !bus.ram().is_code_page(page) {
+            bus.ram().set_code_page(page, true);
+            self.tlb.flush_stores();
+            self.settle_new_code_page(bus);
+        }
+        self.cache.by_page.entry(page).or_default().push(pa);
+        self.cache.cached_ops += ops.len();
+        self.cache.blocks.insert(pa, Block { ops });
+        self.cache.fast[s] = entry;
+        self.remember_jump(pc, entry.1, entry.2 as usize);
+        Ok((entry.1, entry.2 as usize))
+    }
+
+    /// Stores to a page that just became a code page must reach the slow
+    /// path on every hart before its code is decoded: another hart's
+    /// store-TLB entry made earlier would otherwise write it unseen, and
+    /// the block would stay stale even across `fence.i`. So every other
+    /// hart is asked to drop its store entries, and this waits until each
+    /// has (within one of its blocks) or is outside its run loop. Their
+    /// stores before that are in RAM when the block is decoded; later ones
+    /// see the code page. While waiting the hart serves its own requests,
+    /// so two harts marking pages at once cannot wait on each other.
+    #[cold]
+    fn settle_new_code_page(&mut self, bus: &Bus) {
+        let all = bus.events();
+        let me = self.index();
+        let tickets: Vec<(usize, u64)> = (0..all.len())
+            .filter(|&h| h != me)
+            .map(|h| (h, all[h].request_store_tlb_flush()))
+            .collect();
+        let own = all.get(me).unwrap_or(&NO_EVENTS);
+        for (h, ticket) in tickets {
+            let mut spins = 0u32;
+            while !all[h].store_tlb_flushed(ticket) {
+                if own.pending() & bits::HART_LOCAL != 0 {
+                    self.serve_events(own);
+                }
+                // The other hart's thread may be off its core (2 harts on a
+                // busy host): after a short spin, give the core away.
+                spins += 1;
+                if spins < 128 {
+                    std::hint::spin_loop();
+                } else {
+                    std::thread::yield_now();
+                }
+            }
+        }
+    }
+
+    #[inline]
+    fn remember_jump(&mut self, pc: u64, ops: *const Op, n: usize) {
+        self.cache.jump[((pc >> 1) as usize) & (JUMP_SLOTS - 1)] = JumpSlot {
+            pc,
+            ctx: self.fetch_ctx as u64,
+            ops,
+            n,
+        };
+    }
+
+    /// Decodes instructions from physical `pa` (virtual `pc`) until a block
+    /// end; also says whether the block may be cached. An instruction
+    /// straddling the page end is fetched through a second translation and
+    /// forms an uncacheable block of its own, since the second page's mapping
+    /// can change independently.
+    ///
+    /// Where PMP treats parts of the page differently (`uniform` false) each
+    /// instruction is its own uncached block, so every fetch is checked.
+    fn decode_block(
+        &mut self,
+        bus: &Bus,
+        pc: u64,
+        pa: u64,
+        uniform: bool,
+    ) -> Result<(Box<[Op]>, bool), Trap> {
+        let page_end = (pa & !(PAGE_SIZE - 1)) + PAGE_SIZE;
+        // Under a debugger every instruction is its own block, so that
+        // breakpoints and single steps fall on instruction boundaries.
+        let max_ops = if uniform && self.debug.is_none() {
+            MAX_BLOCK_OPS
+        } else {
+            1
+        };
+        let mut ops = Vec::with_capacity(16);
+        let mut at = pa;
+        // `fetch_pa` found the page in RAM, which is made of whole pages, so
+        // these reads succeed; were one ever to fail, it is a fetch access
+        // fault at the instruction, not a host panic.
+        let fetch = |bus: &Bus, at: u64, size| {
+            bus.ram()
+                .load(at, size)
+                .map(|v| v as u32)
+                .map_err(|_| Trap::new(cause::INSN_ACCESS, pc.wrapping_add(at - pa)))
+        };
+        while ops.len() < max_ops && at + 2 <= page_end {
+            let lo = fetch(bus, at, 2)?;
+            let raw = if insn_len(lo as u16) == 2 {
+                lo
+            } else if at + 4 <= page_end {
+                fetch(bus, at, 4)?
+            } else {
+                if !ops.is_empty() {
+                    break;
+                }
+                // The fault, if any, is reported at the second half.
+                let hi_va = pc.wrapping_add(2);
+                let (hi_pa, _) = self.fetch_pa(bus, hi_va)?;
+                let hi = fetch(bus, hi_pa, 2).map_err(|_| Trap::new(cause::INSN_ACCESS, hi_va))?;
+                ops.push(decode(lo | (hi << 16)));
+                return Ok((ops.into_boxed_slice(), false));
+            };
+            let op = decode(raw);
+            at += op.len as u64;
+            let end = op.ends_block();
+            ops.push(op);
+            if end {
+                break;
+            }
+        }
+        Ok((ops.into_boxed_slice(), uniform))
+    }
+}
