@@ -7,6 +7,9 @@
 # Environment:
 #   HERON         heron binary (default target/release/heron, built with
 #                 `cargo build --release` if missing)
+#   HERON_ARGS    extra arguments for every heron run, split on spaces
+#                 (e.g. "--accel interp" to measure the interpreter alone;
+#                 the default engine is --accel auto, the JIT on x86-64)
 #   SKIP_HERON=1  only build and run QEMU (e.g. to check the programs)
 #   QEMU          QEMU binary (default qemu-system-riscv64; its columns show
 #                 "-" when it is not installed)
@@ -32,6 +35,8 @@ QEMU=${QEMU:-qemu-system-riscv64}
 TIMEOUT=${TIMEOUT:-600}
 SKIP_HERON=${SKIP_HERON:-0}
 SKIP_QEMU=${SKIP_QEMU:-0}
+# shellcheck disable=SC2206  # word splitting of HERON_ARGS is intended
+HERON_EXTRA=(${HERON_ARGS:-})
 
 CFLAGS=(
   -O2 -march=rv64gc -mabi=lp64d
@@ -100,7 +105,7 @@ for p in "${PROGRAMS[@]}"; do
   insns=- h_s=- h_mips=- q_s=- ratio=-
 
   if [[ $SKIP_HERON != 1 ]]; then
-    if run_timed "$p" "$OUT/$p.heron" "$HERON" run --stats --kernel "$elf"; then
+    if run_timed "$p" "$OUT/$p.heron" "$HERON" run "${HERON_EXTRA[@]}" --stats --kernel "$elf"; then
       h_s=$wall
       # heron --stats: "heron: instret=N elapsed=S.SSSs mips=M.M" on stderr
       stats=$(grep -m1 '^heron: instret=' "$OUT/$p.heron.err" || true)

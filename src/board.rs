@@ -23,7 +23,7 @@ use thiserror::Error;
 use crate::htif::Htif;
 use crate::loader::{load_elf, LoadError};
 use crate::machine::{
-    Machine, MachineConfig, MachineError, TimeSource, CLINT_BASE, RAM_BASE, TIMEBASE_HZ,
+    Accel, Machine, MachineConfig, MachineError, TimeSource, CLINT_BASE, RAM_BASE, TIMEBASE_HZ,
 };
 
 /// The physical memory map (the same addresses and interrupt numbers as
@@ -113,6 +113,8 @@ pub struct BoardConfig {
     pub cpu: CpuOptions,
     /// Number of harts.
     pub harts: usize,
+    /// The execution engine.
+    pub accel: Accel,
 }
 
 /// Why the board could not be built or booted.
@@ -293,6 +295,7 @@ pub fn build(config: &BoardConfig) -> Result<Board, BoardError> {
         ram_size: config.ram_size,
         time,
         harts: config.harts,
+        accel: config.accel,
     })?;
     for hart in &mut m.harts {
         hart.set_misaligned(config.cpu.misaligned);

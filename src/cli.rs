@@ -8,6 +8,7 @@ use heron_cpu::MisalignedAccess;
 
 use crate::board::{Bios, CpuOptions, DiskSpec};
 use crate::cli_debug::DebugArgs;
+use crate::machine::Accel;
 
 #[derive(Parser)]
 #[command(name = "heron", version, about = "A full-system riscv64 emulator")]
@@ -54,9 +55,11 @@ pub struct RunArgs {
     /// on Spike; for riscv-arch-test's reference signatures).
     #[arg(long, value_name = "PROP=VALUE,...", default_value = "", value_parser = parse_cpu)]
     pub cpu: CpuOptions,
-    /// Execution engine: `auto` or `interp` (the interpreter).
-    #[arg(long, value_name = "auto|interp", default_value = "auto", value_parser = ["auto", "interp"])]
-    pub accel: String,
+    /// Execution engine: `interp` (the interpreter), `jit` (the interpreter
+    /// with hot code translated to host code by Cranelift) or `auto` (the
+    /// JIT where Cranelift supports the host, else the interpreter).
+    #[arg(long, value_name = "auto|interp|jit", default_value = "auto", value_parser = parse_accel)]
+    pub accel: Accel,
     /// Guest RAM size (bytes, or with a K, M, G or T suffix; at most 1T).
     #[arg(long, value_name = "SIZE", default_value = "512M", value_parser = parse_size)]
     pub memory: u64,
@@ -103,6 +106,18 @@ fn parse_disk(s: &str) -> Result<DiskSpec, String> {
 }
 
 /// Parses `--cpu` properties: `misaligned=trap|emulate`, comma-separated.
+/// `--accel`: `auto` becomes the JIT where Cranelift can generate code for
+/// the host (x86-64, aarch64, riscv64, s390x), the interpreter elsewhere.
+fn parse_accel(s: &str) -> Result<Accel, String> {
+    match s {
+        "interp" => Ok(Accel::Interp),
+        "jit" => Ok(Accel::Jit),
+        "auto" if heron_jit::host_supported() => Ok(Accel::Jit),
+        "auto" => Ok(Accel::Interp),
+        _ => Err(format!("unknown engine '{s}' (auto, interp or jit)")),
+    }
+}
+
 fn parse_cpu(s: &str) -> Result<CpuOptions, String> {
     let mut cpu = CpuOptions::default();
     for prop in s.split(',').filter(|p| !p.is_empty()) {

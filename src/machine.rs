@@ -60,6 +60,18 @@ pub enum MachineError {
     /// A device could not be mapped.
     #[error(transparent)]
     Map(#[from] MapError),
+    /// The JIT cannot run on this host.
+    #[error(transparent)]
+    Jit(#[from] heron_jit::JitError),
+}
+
+/// The execution engine of the harts (`--accel`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Accel {
+    /// The interpreter alone.
+    Interp,
+    /// The interpreter, with hot blocks translated by the JIT.
+    Jit,
 }
 
 /// Where `mtime` comes from.
@@ -101,6 +113,8 @@ pub struct MachineConfig {
     pub time: TimeSource,
     /// Number of harts (1..=[`MAX_HARTS`]).
     pub harts: usize,
+    /// The execution engine.
+    pub accel: Accel,
 }
 
 /// Everything but the harts: shared by the hart threads.
@@ -144,10 +158,16 @@ impl Machine {
         let mut bus = Bus::new(ram);
         let (clint, clint_handle) = Clint::new(events);
         bus.map(CLINT_BASE, CLINT_SIZE, "clint", Box::new(clint))?;
+        let mut vcpus: Vec<Box<dyn Vcpu>> = Vec::with_capacity(harts);
+        for h in 0..harts {
+            let mut hart = Hart::new(h as u64, RAM_BASE);
+            if config.accel == Accel::Jit {
+                hart.set_translator(Box::new(heron_jit::Jit::new()?));
+            }
+            vcpus.push(hart);
+        }
         Ok(Machine {
-            harts: (0..harts)
-                .map(|h| Hart::new(h as u64, RAM_BASE) as Box<dyn Vcpu>)
-                .collect(),
+            harts: vcpus,
             stopped: vec![false; harts],
             core: MachineCore {
                 bus,
@@ -345,6 +365,17 @@ impl Machine {
     /// registers hold).
     pub fn hart_stopped(&self, h: usize) -> bool {
         self.stopped[h]
+    }
+
+    /// What the harts' JIT did, summed (`None` without one).
+    pub fn tier_stats(&self) -> Option<heron_cpu::tier::TierStats> {
+        self.harts
+            .iter()
+            .filter_map(|h| h.tier_stats())
+            .reduce(|mut a, b| {
+                a += b;
+                a
+            })
     }
 
     /// Instructions retired so far, by all harts.

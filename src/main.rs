@@ -116,6 +116,7 @@ fn run(args: RunArgs) -> Result<u8, HeronError> {
         };
         drop(console);
         total_insns += m.instret();
+        let tier = m.tier_stats();
         flush_trace(m, &args)?;
         if let (Some(path), Some((begin, end))) = (&args.signature, board.signature) {
             write_signature(&board.machine, path, begin, end)?;
@@ -130,6 +131,15 @@ fn run(args: RunArgs) -> Result<u8, HeronError> {
                 "heron: instret={total_insns} elapsed={secs:.3}s mips={:.1}",
                 total_insns as f64 / secs / 1e6
             );
+            if let Some(t) = tier {
+                eprintln!(
+                    "heron: jit translated={} declined={} code={}KiB resets={}",
+                    t.translated,
+                    t.declined,
+                    t.code_bytes >> 10,
+                    t.resets
+                );
+            }
         }
         return Ok(code);
     }
@@ -148,6 +158,7 @@ fn board_config(args: &RunArgs) -> BoardConfig {
         deterministic: args.deterministic,
         cpu: args.cpu,
         harts: args.smp as usize,
+        accel: args.accel,
     }
 }
 

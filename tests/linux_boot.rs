@@ -169,14 +169,40 @@ fn readonly_disk_refuses_writes_and_stays_unchanged() {
 fn deterministic_boots_print_the_same_console_output() {
     // Timer-driven output (uptime, interrupt counts, kernel timestamps) is
     // what differs between runs unless time follows the instruction count.
+    // One run interprets, the other translates hot code with the JIT: the
+    // same console and the same instruction count show both that the runs
+    // repeat and that translated code retires exactly what the interpreter
+    // does (time is derived from that count).
     let cmd = "uname -a; cat /proc/uptime /proc/interrupts; dmesg | tail -n 5";
-    let runs: Vec<RunOutput> = ["deterministic_a", "deterministic_b"]
+    let runs: Vec<RunOutput> = [("deterministic_a", "interp"), ("deterministic_b", "jit")]
         .iter()
-        .map(|name| {
+        .map(|(name, accel)| {
             let disk = ScratchDisk::new(name);
-            Boot::new(cmd, disk.path()).deterministic().run()
+            Boot::new(cmd, disk.path())
+                .deterministic()
+                .accel(accel)
+                .run()
         })
         .collect();
+    let instret = |out: &RunOutput| {
+        out.2
+            .lines()
+            .find(|l| l.starts_with("heron: instret="))
+            .and_then(|l| l.split_whitespace().nth(1).map(str::to_owned))
+            .unwrap_or_else(|| panic!("no --stats line: {}", tail(out, TAIL)))
+    };
+    assert_eq!(instret(&runs[0]), instret(&runs[1]), "instruction counts");
+    let translated = runs[1]
+        .2
+        .lines()
+        .find_map(|l| l.strip_prefix("heron: jit translated="))
+        .and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok())
+        .unwrap_or(0);
+    assert!(translated > 100, "the JIT translated {translated} blocks");
+    assert!(
+        !runs[0].2.contains("heron: jit "),
+        "--accel interp runs no JIT"
+    );
     for out in &runs {
         assert_eq!(out.0, 0, "{}", tail(out, TAIL));
         assert!(

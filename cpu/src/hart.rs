@@ -91,12 +91,15 @@ pub mod offsets {
     pub const DATA_CTX: usize = offset_of!(Hart, data_ctx);
     /// The soft TLB ([`heron_mmu::tlb::set_offset`] within it).
     pub const TLB: usize = offset_of!(Hart, tlb);
+    /// `concurrent_memory` (a `bool`: fences must be host fences).
+    pub const CONCURRENT_MEMORY: usize = offset_of!(Hart, concurrent_memory);
 
     const _: () = {
         assert!(X == 0 && F == 256 && PC == 512 && INSTRET == 520);
         assert!(FFLAGS == 528 && FETCH_CTX == 531 && DATA_CTX == 532);
         // The TLB's entries are two u64s: keep them 8-aligned.
         assert!(TLB.is_multiple_of(8));
+        assert!(std::mem::size_of::<bool>() == 1);
     };
 }
 
@@ -166,6 +169,8 @@ pub struct Hart {
     /// A store reached a device or a watched word: the run loop returns
     /// [`crate::RunExit::Attention`] before the next instruction.
     pub(crate) needs_machine: bool,
+    /// The translating tier hot blocks go to (`--accel jit`), if any.
+    pub(crate) tier: Option<Box<dyn crate::tier::Translator>>,
 }
 
 impl Hart {
@@ -199,10 +204,16 @@ impl Hart {
             concurrent_memory: false,
             external_irqs: 0,
             needs_machine: false,
+            tier: None,
             pending_trap: crate::trap::Trap::new(0, 0),
         });
         h.update_contexts();
         h
+    }
+
+    /// Hands hot blocks to `tier` (the JIT) from now on.
+    pub fn set_translator(&mut self, tier: Box<dyn crate::tier::Translator>) {
+        self.tier = Some(tier);
     }
 
     /// The hart's index in the machine (its `mhartid`, which is read-only).

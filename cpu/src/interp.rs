@@ -14,6 +14,7 @@ use heron_mmu::Bus;
 use crate::decode::{Kind, Op};
 use crate::exec::Next;
 use crate::hart::Hart;
+use crate::tier::{exit, NativeBlock};
 use crate::trap::{cause, Trap};
 
 mod blocks;
@@ -92,6 +93,9 @@ impl Hart {
             .as_ref()
             .is_some_and(crate::trace::Tracer::wants_insns);
         let start_pc = self.pc;
+        // Translated code runs only when nothing needs instruction-level
+        // control: no trace lines, no debugger.
+        let tiered = self.tier.is_some() && !trace && self.debug.is_none();
         // Traps retire nothing, so a guest whose trap handler itself traps
         // (say, mtvec pointing at unmapped memory) would never spend the
         // instruction budget: count trips through here as well.
@@ -136,7 +140,7 @@ impl Hart {
                 {
                     return RunExit::Breakpoint;
                 }
-                let (ops, n) = match self.cache.jump_lookup(pc, self.fetch_ctx) {
+                let found = match self.cache.jump_lookup(pc, self.fetch_ctx) {
                     Some(b) => b,
                     None => match self.block_at(bus, pc) {
                         Ok(b) => b,
@@ -146,14 +150,23 @@ impl Hart {
                         }
                     },
                 };
-                // SAFETY: `ops` points at `n` ops of a block that stays
-                // allocated until the next `block_at` call (dropped blocks go
-                // to the graveyard, emptied only there).
-                let ops = unsafe { std::slice::from_raw_parts(ops, n) };
-                let end_kind = if trace {
-                    self.exec_block_traced(bus, ops)
-                } else {
-                    self.exec_block::<false>(bus, ops)
+                let end_kind = match found.native {
+                    Some(native) if tiered => self.exec_native(bus, native),
+                    _ => {
+                        if tiered && self.cache.note_execution(pc) {
+                            self.translate_hot(pc);
+                        }
+                        // SAFETY: `ops` points at `n` ops of a block that
+                        // stays allocated until the next `block_at` call
+                        // (dropped blocks go to the graveyard, emptied only
+                        // there; translating drops none).
+                        let ops = unsafe { std::slice::from_raw_parts(found.ops, found.n) };
+                        if trace {
+                            self.exec_block_traced(bus, ops)
+                        } else {
+                            self.exec_block::<false>(bus, ops)
+                        }
+                    }
                 };
                 match end_kind {
                     BlockEnd::Chain => {}
@@ -244,22 +257,37 @@ impl Hart {
                     return BlockEnd::Wait;
                 }
                 Next::Trap => {
-                    let t = self.pending_trap;
                     self.instret += i as u64;
-                    if t.cause >= CAUSE_WATCH_READ
-                        || (t.cause == cause::ECALL_S && self.firmware_ecalls)
-                    {
-                        self.pc = pc;
-                        return BlockEnd::Host(t);
-                    }
-                    self.take_exception(t, pc);
-                    return BlockEnd::Sync;
+                    return self.end_with_trap(pc);
                 }
             }
         }
         self.pc = pc;
         self.instret += ops.len() as u64;
         BlockEnd::Chain
+    }
+
+    /// The instruction at `pc` raised `pending_trap`: take it, or hand it
+    /// to the host (debugger events, the built-in SBI's `ecall`).
+    fn end_with_trap(&mut self, pc: u64) -> BlockEnd {
+        let t = self.pending_trap;
+        if t.cause >= CAUSE_WATCH_READ || (t.cause == cause::ECALL_S && self.firmware_ecalls) {
+            self.pc = pc;
+            return BlockEnd::Host(t);
+        }
+        self.take_exception(t, pc);
+        BlockEnd::Sync
+    }
+
+    /// Runs a translated block (it leaves `pc` and `instret` as the
+    /// interpreter would).
+    #[inline]
+    fn exec_native(&mut self, bus: &Bus, native: NativeBlock) -> BlockEnd {
+        match native.call(self, bus) {
+            exit::CHAIN => BlockEnd::Chain,
+            exit::SYNC => BlockEnd::Sync,
+            _ => self.end_with_trap(self.pc),
+        }
     }
 
     fn trace_op(&mut self, op: &Op, pc: u64, privilege: crate::Priv, result: &Next) {

@@ -16,6 +16,7 @@ pub mod fpu;
 pub mod hart;
 pub mod interp;
 mod mem;
+pub mod tier;
 pub mod trace;
 pub mod trap;
 pub mod vcpu;

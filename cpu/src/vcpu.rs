@@ -96,6 +96,8 @@ pub trait Vcpu: Send {
     fn set_trace(&mut self, out: Option<Box<dyn io::Write + Send>>, config: TraceConfig);
     /// Writes out what the trace still buffers.
     fn flush_trace(&mut self) -> io::Result<()>;
+    /// The translating tier's counters, if the hart has one.
+    fn tier_stats(&self) -> Option<crate::tier::TierStats>;
 }
 
 impl Vcpu for Hart {
@@ -204,6 +206,9 @@ impl Vcpu for Hart {
     }
     fn flush_trace(&mut self) -> io::Result<()> {
         Hart::flush_trace(self)
+    }
+    fn tier_stats(&self) -> Option<crate::tier::TierStats> {
+        self.tier.as_ref().map(|t| t.stats())
     }
 }
 

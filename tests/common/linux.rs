@@ -166,6 +166,7 @@ pub struct Boot<'a> {
     bios: Option<PathBuf>,
     deterministic: bool,
     smp: Option<u32>,
+    accel: Option<&'static str>,
 }
 
 impl<'a> Boot<'a> {
@@ -180,6 +181,7 @@ impl<'a> Boot<'a> {
             bios: None,
             deterministic: false,
             smp: None,
+            accel: None,
         }
     }
 
@@ -210,6 +212,13 @@ impl<'a> Boot<'a> {
     /// Boot `harts` harts (`--smp N`); without it heron's default, one.
     pub fn smp(mut self, harts: u32) -> Self {
         self.smp = Some(harts);
+        self
+    }
+
+    /// Run on the engine `accel` (`--accel`, with `--stats` so that the
+    /// instruction count and the JIT's counters are on stderr).
+    pub fn accel(mut self, accel: &'static str) -> Self {
+        self.accel = Some(accel);
         self
     }
 
@@ -248,6 +257,9 @@ impl<'a> Boot<'a> {
         if let Some(harts) = self.smp {
             args.push("--smp".to_owned());
             args.push(harts.to_string());
+        }
+        if let Some(accel) = self.accel {
+            args.extend(["--accel".to_owned(), accel.to_owned(), "--stats".to_owned()]);
         }
         args
     }

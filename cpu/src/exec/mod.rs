@@ -12,7 +12,7 @@ use heron_mmu::Bus;
 use crate::decode::{Kind, Op};
 use crate::hart::Hart;
 use crate::trap::Trap;
-use fence::{fence_order, host_fence};
+pub(crate) use fence::{fence_order, host_fence, FenceOrder};
 
 /// What happens after an instruction.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -10,6 +10,7 @@ use heron_mmu::{Bus, GuestRam, PAGE_SIZE};
 use super::{MAX_BLOCK_OPS, NO_EVENTS};
 use crate::decode::{decode, insn_len, Op};
 use crate::hart::Hart;
+use crate::tier::{NativeBlock, HOT_THRESHOLD};
 use crate::trap::{cause, Trap};
 
 const FAST_SLOTS: usize = 4096;
@@ -19,7 +20,35 @@ const MAX_CACHED_OPS: usize = 1 << 22;
 
 struct Block {
     ops: Box<[Op]>,
+    /// Its translation, once it got hot.
+    native: Option<NativeBlock>,
+    /// The translator declined it: never ask again.
+    untranslatable: bool,
 }
+
+impl Block {
+    fn new(ops: Box<[Op]>) -> Block {
+        Block {
+            ops,
+            native: None,
+            untranslatable: false,
+        }
+    }
+}
+
+/// A block as the run loop sees it.
+#[derive(Clone, Copy)]
+pub(super) struct Found {
+    /// Its ops (valid until the next [`Hart::block_at`]).
+    pub(super) ops: *const Op,
+    /// How many.
+    pub(super) n: usize,
+    /// Its translation, if any.
+    pub(super) native: Option<NativeBlock>,
+}
+
+/// A front-cache entry: (pa, ops, count, translation).
+type FastSlot = (u64, *const Op, u32, Option<NativeBlock>);
 
 /// Decoded blocks by physical address.
 pub(crate) struct BlockCache {
@@ -27,7 +56,7 @@ pub(crate) struct BlockCache {
     /// Direct-mapped front cache: (pa, pointer to ops, count). The pointee
     /// is the boxed slice of a live entry in `blocks`; slots are cleared when
     /// their block is dropped.
-    fast: Box<[(u64, *const Op, u32); FAST_SLOTS]>,
+    fast: Box<[FastSlot; FAST_SLOTS]>,
     /// Block start addresses per physical page.
     by_page: HashMap<u64, Vec<u64>>,
     /// Blocks dropped while one of them may still be executing; freed at
@@ -46,6 +75,12 @@ struct JumpSlot {
     ctx: u64,
     ops: *const Op,
     n: usize,
+    native: Option<NativeBlock>,
+    /// The block's physical address.
+    pa: u64,
+    /// Executions through this slot while a translating tier is on
+    /// (`u32::MAX`: not to be translated).
+    hits: u32,
 }
 
 const EMPTY_JUMP: JumpSlot = JumpSlot {
@@ -53,17 +88,33 @@ const EMPTY_JUMP: JumpSlot = JumpSlot {
     ctx: u64::MAX,
     ops: std::ptr::null(),
     n: 0,
+    native: None,
+    pa: u64::MAX,
+    hits: 0,
 };
 
 // SAFETY: the raw pointers in `fast` point into boxes owned by `blocks`;
 // moving the cache to another thread moves their owner with it.
 unsafe impl Send for BlockCache {}
 
-const EMPTY_SLOT: (u64, *const Op, u32) = (u64::MAX, std::ptr::null(), 0);
+const EMPTY_SLOT: FastSlot = (u64::MAX, std::ptr::null(), 0, None);
 
 #[inline(always)]
 fn slot(pa: u64) -> usize {
     ((pa >> 1) as usize) & (FAST_SLOTS - 1)
+}
+
+fn found(entry: FastSlot) -> Found {
+    Found {
+        ops: entry.1,
+        n: entry.2 as usize,
+        native: entry.3,
+    }
+}
+
+#[inline(always)]
+fn jump_slot(pc: u64) -> usize {
+    ((pc >> 1) as usize) & (JUMP_SLOTS - 1)
 }
 
 impl BlockCache {
@@ -84,13 +135,66 @@ impl BlockCache {
     }
 
     #[inline(always)]
-    pub(super) fn jump_lookup(&self, pc: u64, ctx: u8) -> Option<(*const Op, usize)> {
-        let e = &self.jump[((pc >> 1) as usize) & (JUMP_SLOTS - 1)];
+    pub(super) fn jump_lookup(&self, pc: u64, ctx: u8) -> Option<Found> {
+        let e = &self.jump[jump_slot(pc)];
         if e.pc == pc && e.ctx == ctx as u64 {
-            Some((e.ops, e.n))
+            Some(Found {
+                ops: e.ops,
+                n: e.n,
+                native: e.native,
+            })
         } else {
             None
         }
+    }
+
+    /// Forgets every translation (the translator starts a new code
+    /// generation); the blocks stay.
+    pub(crate) fn drop_natives(&mut self) {
+        for b in self.blocks.values_mut() {
+            b.native = None;
+            b.untranslatable = false;
+        }
+        for e in self.fast.iter_mut() {
+            e.3 = None;
+        }
+        self.clear_jump_cache();
+    }
+
+    /// Counts an execution of the block the jump cache holds for `pc`;
+    /// true when it just became hot.
+    #[inline]
+    pub(super) fn note_execution(&mut self, pc: u64) -> bool {
+        let e = &mut self.jump[jump_slot(pc)];
+        if e.pc != pc || e.hits == u32::MAX {
+            return false;
+        }
+        e.hits += 1;
+        e.hits >= HOT_THRESHOLD
+    }
+
+    /// Records the outcome of translating the block the jump cache holds
+    /// for `pc` (`None`: declined, never to be asked again).
+    pub(super) fn set_native(&mut self, pc: u64, native: Option<NativeBlock>) {
+        let e = &mut self.jump[jump_slot(pc)];
+        let pa = e.pa;
+        e.native = native;
+        e.hits = u32::MAX;
+        if let Some(b) = self.blocks.get_mut(&pa) {
+            b.native = native;
+            b.untranslatable = native.is_none();
+        }
+        let f = &mut self.fast[slot(pa)];
+        if f.0 == pa {
+            f.3 = native;
+        }
+    }
+
+    /// The ops of the block the jump cache holds for `pc`.
+    pub(super) fn jump_ops(&self, pc: u64) -> Option<&[Op]> {
+        let e = &self.jump[jump_slot(pc)];
+        let b = self.blocks.get(&e.pa).filter(|_| e.pc == pc)?;
+        Some(&b.ops)
     }
 
     /// Drops every block.
@@ -128,29 +232,28 @@ impl BlockCache {
 
 impl Hart {
     /// The decoded block at virtual `pc`: pointer to its ops and their count.
-    pub(super) fn block_at(&mut self, bus: &Bus, pc: u64) -> Result<(*const Op, usize), Trap> {
+    pub(super) fn block_at(&mut self, bus: &Bus, pc: u64) -> Result<Found, Trap> {
         self.cache.graveyard.clear();
         let (pa, uniform) = self.fetch_pa(bus, pc)?;
         let s = slot(pa);
-        let (tag, ptr, n) = self.cache.fast[s];
-        if tag == pa && uniform {
-            self.remember_jump(pc, ptr, n as usize);
-            return Ok((ptr, n as usize));
+        let entry = self.cache.fast[s];
+        if entry.0 == pa && uniform {
+            return Ok(self.remember_jump(pc, entry));
         }
         if let Some(b) = self.cache.blocks.get(&pa) {
-            let entry = (pa, b.ops.as_ptr(), b.ops.len() as u32);
+            let entry = (pa, b.ops.as_ptr(), b.ops.len() as u32, b.native);
             self.cache.fast[s] = entry;
             if uniform {
-                self.remember_jump(pc, entry.1, entry.2 as usize);
+                return Ok(self.remember_jump(pc, entry));
             }
-            return Ok((entry.1, entry.2 as usize));
+            return Ok(found(entry));
         }
         let (ops, cacheable) = self.decode_block(bus, pc, pa, uniform)?;
-        let entry = (pa, ops.as_ptr(), ops.len() as u32);
+        let entry = (pa, ops.as_ptr(), ops.len() as u32, None);
         if !cacheable {
             // Run once: the graveyard keeps it alive until the next lookup.
-            self.cache.graveyard.push(Block { ops });
-            return Ok((entry.1, entry.2 as usize));
+            self.cache.graveyard.push(Block::new(ops));
+            return Ok(found(entry));
         }
         if self.cache.cached_ops + ops.len() > MAX_CACHED_OPS {
             self.cache.flush(bus.ram());
@@ -164,10 +267,9 @@ impl Hart {
         }
         self.cache.by_page.entry(page).or_default().push(pa);
         self.cache.cached_ops += ops.len();
-        self.cache.blocks.insert(pa, Block { ops });
+        self.cache.blocks.insert(pa, Block::new(ops));
         self.cache.fast[s] = entry;
-        self.remember_jump(pc, entry.1, entry.2 as usize);
-        Ok((entry.1, entry.2 as usize))
+        Ok(self.remember_jump(pc, entry))
     }
 
     /// Stores to a page that just became a code page must reach the slow
@@ -207,13 +309,46 @@ impl Hart {
     }
 
     #[inline]
-    fn remember_jump(&mut self, pc: u64, ops: *const Op, n: usize) {
-        self.cache.jump[((pc >> 1) as usize) & (JUMP_SLOTS - 1)] = JumpSlot {
+    fn remember_jump(&mut self, pc: u64, entry: FastSlot) -> Found {
+        let (pa, ops, n, native) = entry;
+        self.cache.jump[jump_slot(pc)] = JumpSlot {
             pc,
             ctx: self.fetch_ctx as u64,
             ops,
-            n,
+            n: n as usize,
+            native,
+            pa,
+            hits: if native.is_some() { u32::MAX } else { 0 },
         };
+        found(entry)
+    }
+
+    /// The block at `pc` got hot: translate it (unless the translator
+    /// declined it before), first starting a new code generation if the
+    /// translator's memory is full.
+    #[cold]
+    pub(super) fn translate_hot(&mut self, pc: u64) {
+        let Some(mut tier) = self.tier.take() else {
+            return;
+        };
+        if tier.take_reset() {
+            self.cache.drop_natives();
+            tier.reset();
+        }
+        let declined = {
+            let e = &self.cache.jump[jump_slot(pc)];
+            self.cache
+                .blocks
+                .get(&e.pa)
+                .is_none_or(|b| b.untranslatable)
+        };
+        let native = if declined {
+            None
+        } else {
+            self.cache.jump_ops(pc).and_then(|ops| tier.translate(ops))
+        };
+        self.cache.set_native(pc, native);
+        self.tier = Some(tier);
     }
 
     /// Decodes instructions from physical `pa` (virtual `pc`) until a block

@@ -1,0 +1,482 @@
+//! One block of decoded ops → one Cranelift function
+//! `(hart, bus) -> exit code`.
+//!
+//! Every guest register the block touches lives in a Cranelift variable,
+//! loaded from the hart on entry; all exits go through one exit block that
+//! writes back the registers the block writes, `pc` and `instret`, and
+//! returns the exit code — block parameters `(pc, retired, code)`. At a
+//! fault the variables hold exactly the values before the faulting
+//! instruction, so the state matches the interpreter's.
+
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::{
+    types, AbiParam, Block, BlockArg, Function, InstBuilder, MemFlagsData, SigRef, Signature,
+    StackSlot, StackSlotData, StackSlotKind, Value,
+};
+use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
+use heron_cpu::decode::{Kind, Op};
+use heron_cpu::hart::offsets;
+use heron_cpu::tier::{exit, fence_orders, helpers};
+use heron_mmu::tlb::{set_offset, SET_LOAD_OFFSET, SET_STORE_OFFSET, TLB_ENTRIES};
+
+use crate::alu;
+
+/// What code generation needs of the host: the helpers' signatures (for
+/// `call_indirect`) and the frontend configuration.
+pub(crate) struct Target {
+    load: Signature,
+    store: Signature,
+    frontend: TargetFrontendConfig,
+}
+
+impl Target {
+    pub(crate) fn new(cc: CallConv, frontend: TargetFrontendConfig) -> Target {
+        let sig = |params: usize| {
+            let mut s = Signature::new(cc);
+            s.params
+                .extend((0..params).map(|_| AbiParam::new(types::I64)));
+            s.returns.push(AbiParam::new(types::I32));
+            s
+        };
+        // (hart, bus, vaddr, size, out) and (hart, bus, vaddr, size, value).
+        Target {
+            load: sig(5),
+            store: sig(5),
+            frontend,
+        }
+    }
+}
+
+/// Whether the translator handles every op of the block.
+fn supported(op: &Op) -> bool {
+    use Kind::*;
+    alu::is_alu(op.kind)
+        || matches!(
+            op.kind,
+            Jal | Jalr
+                | Beq
+                | Bne
+                | Blt
+                | Bge
+                | Bltu
+                | Bgeu
+                | Lb
+                | Lh
+                | Lw
+                | Ld
+                | Lbu
+                | Lhu
+                | Lwu
+                | Sb
+                | Sh
+                | Sw
+                | Sd
+                | Fence
+                | FenceI
+        )
+}
+
+/// Builds `func` from `ops`; false (and `func` untouched) if some op is
+/// left to the interpreter.
+pub(crate) fn build(
+    func: &mut Function,
+    fbc: &mut FunctionBuilderContext,
+    ops: &[Op],
+    target: &Target,
+) -> bool {
+    if ops.is_empty() || !ops.iter().all(supported) {
+        return false;
+    }
+    let mut b = FunctionBuilder::new(func, fbc);
+    let load_sig = b.import_signature(target.load.clone());
+    let store_sig = b.import_signature(target.store.clone());
+    let mut e = Emitter::start(b, ops, load_sig, store_sig);
+    let mut offset = 0u64;
+    let mut ended = false;
+    for (i, op) in ops.iter().enumerate() {
+        if e.op(i, offset, op) {
+            ended = true;
+            break;
+        }
+        offset += op.len as u64;
+    }
+    if !ended {
+        let next = e.pc_at(offset);
+        let n = e.b.ins().iconst(types::I64, ops.len() as i64);
+        e.leave(next, n, exit::CHAIN);
+    }
+    e.finish(target.frontend);
+    true
+}
+
+struct Emitter<'a> {
+    b: FunctionBuilder<'a>,
+    hart: Value,
+    bus: Value,
+    /// Variables of x1..x31 (x0 has none: it reads as 0).
+    regs: [Option<Variable>; 32],
+    /// Registers the block writes (bit r).
+    written: u32,
+    entry_pc: Value,
+    /// Base addresses of the data context's load and store TLB tables.
+    load_tlb: Value,
+    store_tlb: Value,
+    /// Where the load helper puts its value.
+    slot: StackSlot,
+    exit: Block,
+    load_sig: SigRef,
+    store_sig: SigRef,
+}
+
+const MEM: MemFlagsData = MemFlagsData::trusted();
+
+impl<'a> Emitter<'a> {
+    fn start(mut b: FunctionBuilder<'a>, ops: &[Op], load_sig: SigRef, store_sig: SigRef) -> Self {
+        let entry = b.create_block();
+        b.append_block_params_for_function_params(entry);
+        b.switch_to_block(entry);
+        let (hart, bus) = (b.block_params(entry)[0], b.block_params(entry)[1]);
+        let entry_pc = b.ins().load(types::I64, MEM, hart, offsets::PC as i32);
+        let ctx = b
+            .ins()
+            .uload8(types::I64, MEM, hart, offsets::DATA_CTX as i32);
+        let set_size = (set_offset(1) - set_offset(0)) as i64;
+        let set = b.ins().imul_imm_s(ctx, set_size);
+        let set = b.ins().iadd(hart, set);
+        let set = b
+            .ins()
+            .iadd_imm_s(set, (offsets::TLB + set_offset(0)) as i64);
+        let load_tlb = b.ins().iadd_imm_s(set, SET_LOAD_OFFSET as i64);
+        let store_tlb = b.ins().iadd_imm_s(set, SET_STORE_OFFSET as i64);
+        let slot = b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, 8, 3));
+        let exit = b.create_block();
+        b.append_block_param(exit, types::I64); // next pc
+        b.append_block_param(exit, types::I64); // instructions retired
+        b.append_block_param(exit, types::I32); // exit code
+        let (mut regs, mut written) = ([None; 32], 0u32);
+        for op in ops {
+            let (reads, writes) = alu::regs_of(op);
+            written |= writes;
+            for (r, slot) in regs.iter_mut().enumerate().skip(1) {
+                if (reads | writes) >> r & 1 != 0 && slot.is_none() {
+                    let v = b.declare_var(types::I64);
+                    let x = b
+                        .ins()
+                        .load(types::I64, MEM, hart, (offsets::X + 8 * r) as i32);
+                    b.def_var(v, x);
+                    *slot = Some(v);
+                }
+            }
+        }
+        Emitter {
+            b,
+            hart,
+            bus,
+            regs,
+            written,
+            entry_pc,
+            load_tlb,
+            store_tlb,
+            slot,
+            exit,
+            load_sig,
+            store_sig,
+        }
+    }
+
+    fn x(&mut self, r: u8) -> Value {
+        match self.regs[r as usize] {
+            Some(v) => self.b.use_var(v),
+            None => self.b.ins().iconst(types::I64, 0),
+        }
+    }
+
+    fn set_x(&mut self, r: u8, value: Value) {
+        if let Some(v) = self.regs[r as usize].filter(|_| r != 0) {
+            self.b.def_var(v, value);
+        }
+    }
+
+    fn pc_at(&mut self, offset: u64) -> Value {
+        self.b.ins().iadd_imm_s(self.entry_pc, offset as i64)
+    }
+
+    /// Jumps to the exit with `(next, retired, code)`.
+    fn leave(&mut self, next: Value, retired: Value, code: u32) {
+        let code = self.b.ins().iconst(types::I32, code as i64);
+        let args = [next, retired, code].map(BlockArg::Value);
+        self.b.ins().jump(self.exit, &args);
+    }
+
+    /// Emits op `i` at byte `offset` of the block; true if it ends it.
+    fn op(&mut self, i: usize, offset: u64, op: &Op) -> bool {
+        use Kind::*;
+        let pc = self.pc_at(offset);
+        let len = op.len as i64;
+        let imm = op.imm as i64;
+        match op.kind {
+            Jal | Jalr => {
+                let target = if op.kind == Jal {
+                    self.b.ins().iadd_imm_s(pc, imm)
+                } else {
+                    let a = self.x(op.rs1);
+                    let t = self.b.ins().iadd_imm_s(a, imm);
+                    self.b.ins().band_imm_s(t, !1i64)
+                };
+                let link = self.b.ins().iadd_imm_s(pc, len);
+                self.set_x(op.rd, link);
+                let n = self.b.ins().iconst(types::I64, i as i64 + 1);
+                self.leave(target, n, exit::CHAIN);
+                true
+            }
+            FenceI => {
+                let next = self.b.ins().iadd_imm_s(pc, len);
+                let n = self.b.ins().iconst(types::I64, i as i64 + 1);
+                self.leave(next, n, exit::CHAIN);
+                true
+            }
+            Beq | Bne | Blt | Bge | Bltu | Bgeu => {
+                self.branch(i, pc, op);
+                false
+            }
+            Lb | Lh | Lw | Ld | Lbu | Lhu | Lwu => {
+                self.load(i, pc, op);
+                false
+            }
+            Sb | Sh | Sw | Sd => {
+                self.store(i, pc, op);
+                false
+            }
+            Fence => {
+                self.fence(op);
+                false
+            }
+            kind => {
+                let (a, bv) = (self.x(op.rs1), self.x(op.rs2));
+                let v = alu::emit(&mut self.b, kind, a, bv, imm, pc);
+                self.set_x(op.rd, v);
+                false
+            }
+        }
+    }
+
+    /// A conditional branch: a taken one leaves the block.
+    fn branch(&mut self, i: usize, pc: Value, op: &Op) {
+        use Kind::*;
+        let (a, bv) = (self.x(op.rs1), self.x(op.rs2));
+        let cc = match op.kind {
+            Beq => IntCC::Equal,
+            Bne => IntCC::NotEqual,
+            Blt => IntCC::SignedLessThan,
+            Bge => IntCC::SignedGreaterThanOrEqual,
+            Bltu => IntCC::UnsignedLessThan,
+            _ => IntCC::UnsignedGreaterThanOrEqual,
+        };
+        let taken = self.b.ins().icmp(cc, a, bv);
+        let target = self.b.ins().iadd_imm_s(pc, op.imm as i64);
+        let n = self.b.ins().iconst(types::I64, i as i64 + 1);
+        let code = self.b.ins().iconst(types::I32, exit::CHAIN as i64);
+        let cont = self.b.create_block();
+        let args = [target, n, code].map(BlockArg::Value);
+        self.b.ins().brif(taken, self.exit, &args, cont, &[]);
+        self.b.switch_to_block(cont);
+    }
+
+    /// The TLB entry `vaddr` would use in `table`, and whether it hits for
+    /// an access of `size` bytes (the tag compare of `mmu::tlb`).
+    fn tlb_probe(&mut self, table: Value, vaddr: Value, size: i64) -> (Value, Value) {
+        let index = self.b.ins().ushr_imm_s(vaddr, 12);
+        let index = self.b.ins().band_imm_s(index, TLB_ENTRIES as i64 - 1);
+        let offset = self.b.ins().ishl_imm_s(index, 4);
+        let entry = self.b.ins().iadd(table, offset);
+        let tag = self.b.ins().load(types::I64, MEM, entry, 0);
+        let masked = self.b.ins().band_imm_s(vaddr, !0xfffi64 | (size - 1));
+        let hit = self.b.ins().icmp(IntCC::Equal, tag, masked);
+        (entry, hit)
+    }
+
+    fn load(&mut self, i: usize, pc: Value, op: &Op) {
+        use Kind::*;
+        let size: i64 = match op.kind {
+            Lb | Lbu => 1,
+            Lh | Lhu => 2,
+            Lw | Lwu => 4,
+            _ => 8,
+        };
+        let base = self.x(op.rs1);
+        let vaddr = self.b.ins().iadd_imm_s(base, op.imm as i64);
+        let (entry, hit) = self.tlb_probe(self.load_tlb, vaddr, size);
+        let (fast, slow, join) = (
+            self.b.create_block(),
+            self.b.create_block(),
+            self.b.create_block(),
+        );
+        self.b.append_block_param(join, types::I64);
+        self.b.ins().brif(hit, fast, &[], slow, &[]);
+        self.b.set_cold_block(slow);
+
+        self.b.switch_to_block(fast);
+        let addend = self.b.ins().load(types::I64, MEM, entry, 8);
+        let host = self.b.ins().iadd(vaddr, addend);
+        let raw = match size {
+            1 => self.b.ins().uload8(types::I64, MEM, host, 0),
+            2 => self.b.ins().uload16(types::I64, MEM, host, 0),
+            4 => self.b.ins().uload32(MEM, host, 0),
+            _ => self.b.ins().load(types::I64, MEM, host, 0),
+        };
+        self.b.ins().jump(join, &[BlockArg::Value(raw)]);
+
+        self.b.switch_to_block(slow);
+        let out = self.b.ins().stack_addr(types::I64, self.slot, 0);
+        let size_v = self.b.ins().iconst(types::I64, size);
+        let status = self.call_helper(
+            helpers::load as *const () as usize,
+            true,
+            [vaddr, size_v, out],
+        );
+        self.trap_if(status, i, pc);
+        let raw = self
+            .b
+            .ins()
+            .stack_load(types::I64, types::I64, self.slot, 0);
+        self.b.ins().jump(join, &[BlockArg::Value(raw)]);
+
+        self.b.switch_to_block(join);
+        let raw = self.b.block_params(join)[0];
+        let v = match op.kind {
+            Lb => self.sext(raw, types::I8),
+            Lh => self.sext(raw, types::I16),
+            Lw => self.sext(raw, types::I32),
+            _ => raw,
+        };
+        self.set_x(op.rd, v);
+    }
+
+    fn sext(&mut self, v: Value, ty: types::Type) -> Value {
+        let narrow = self.b.ins().ireduce(ty, v);
+        self.b.ins().sextend(types::I64, narrow)
+    }
+
+    fn store(&mut self, i: usize, pc: Value, op: &Op) {
+        use Kind::*;
+        let size: i64 = match op.kind {
+            Sb => 1,
+            Sh => 2,
+            Sw => 4,
+            _ => 8,
+        };
+        let base = self.x(op.rs1);
+        let value = self.x(op.rs2);
+        let vaddr = self.b.ins().iadd_imm_s(base, op.imm as i64);
+        let (entry, hit) = self.tlb_probe(self.store_tlb, vaddr, size);
+        let (fast, slow, join) = (
+            self.b.create_block(),
+            self.b.create_block(),
+            self.b.create_block(),
+        );
+        self.b.ins().brif(hit, fast, &[], slow, &[]);
+        self.b.set_cold_block(slow);
+
+        self.b.switch_to_block(fast);
+        let addend = self.b.ins().load(types::I64, MEM, entry, 8);
+        let host = self.b.ins().iadd(vaddr, addend);
+        match size {
+            1 => self.b.ins().istore8(MEM, value, host, 0),
+            2 => self.b.ins().istore16(MEM, value, host, 0),
+            4 => self.b.ins().istore32(MEM, value, host, 0),
+            _ => self.b.ins().store(MEM, value, host, 0),
+        };
+        self.b.ins().jump(join, &[]);
+
+        self.b.switch_to_block(slow);
+        let size_v = self.b.ins().iconst(types::I64, size);
+        let status = self.call_helper(
+            helpers::store as *const () as usize,
+            false,
+            [vaddr, size_v, value],
+        );
+        self.trap_if(status, i, pc);
+        // Not a trap: 0 goes on, SYNC (a device) ends the block after it.
+        let sync = self.b.create_block();
+        self.b.ins().brif(status, sync, &[], join, &[]);
+        self.b.set_cold_block(sync);
+        self.b.switch_to_block(sync);
+        let next = self.b.ins().iadd_imm_s(pc, op.len as i64);
+        let n = self.b.ins().iconst(types::I64, i as i64 + 1);
+        self.leave(next, n, exit::SYNC);
+
+        self.b.switch_to_block(join);
+    }
+
+    /// Calls a slow-path helper with `(hart, bus, args...)`; its status.
+    fn call_helper(&mut self, f: usize, load: bool, args: [Value; 3]) -> Value {
+        let callee = self.b.ins().iconst(types::I64, f as i64);
+        let sig = if load { self.load_sig } else { self.store_sig };
+        let all = [self.hart, self.bus, args[0], args[1], args[2]];
+        let call = self.b.ins().call_indirect(sig, callee, &all);
+        self.b.inst_results(call)[0]
+    }
+
+    /// Leaves with TRAP (the helper parked the exception on the hart) if
+    /// `status` says so; op `i`, at `pc`, did not retire.
+    fn trap_if(&mut self, status: Value, i: usize, pc: Value) {
+        let is_trap = self
+            .b
+            .ins()
+            .icmp_imm_s(IntCC::Equal, status, exit::TRAP as i64);
+        let n = self.b.ins().iconst(types::I64, i as i64);
+        let code = self.b.ins().iconst(types::I32, exit::TRAP as i64);
+        let cont = self.b.create_block();
+        let args = [pc, n, code].map(BlockArg::Value);
+        self.b.ins().brif(is_trap, self.exit, &args, cont, &[]);
+        self.b.switch_to_block(cont);
+    }
+
+    /// A `fence` that orders something is a host fence while other harts
+    /// share memory (as in the interpreter; a full fence either way).
+    fn fence(&mut self, op: &Op) {
+        if !fence_orders(op) {
+            return;
+        }
+        let shared = self.b.ins().uload8(
+            types::I32,
+            MEM,
+            self.hart,
+            offsets::CONCURRENT_MEMORY as i32,
+        );
+        let (fence, join) = (self.b.create_block(), self.b.create_block());
+        self.b.ins().brif(shared, fence, &[], join, &[]);
+        self.b.switch_to_block(fence);
+        self.b.ins().fence();
+        self.b.ins().jump(join, &[]);
+        self.b.switch_to_block(join);
+    }
+
+    /// The exit block: write back, then return the code.
+    fn finish(mut self, frontend: TargetFrontendConfig) {
+        self.b.switch_to_block(self.exit);
+        let params = self.b.block_params(self.exit).to_vec();
+        let (next, retired, code) = (params[0], params[1], params[2]);
+        for r in 1..32 {
+            if self.written >> r & 1 != 0 {
+                let v = self.x(r as u8);
+                self.b
+                    .ins()
+                    .store(MEM, v, self.hart, (offsets::X + 8 * r) as i32);
+            }
+        }
+        self.b.ins().store(MEM, next, self.hart, offsets::PC as i32);
+        let old = self
+            .b
+            .ins()
+            .load(types::I64, MEM, self.hart, offsets::INSTRET as i32);
+        let instret = self.b.ins().iadd(old, retired);
+        self.b
+            .ins()
+            .store(MEM, instret, self.hart, offsets::INSTRET as i32);
+        self.b.ins().return_(&[code]);
+        self.b.seal_all_blocks();
+        self.b.finalize(frontend);
+    }
+}
