@@ -93,6 +93,10 @@ pub mod offsets {
     pub const TLB: usize = offset_of!(Hart, tlb);
     /// `concurrent_memory` (a `bool`: fences must be host fences).
     pub const CONCURRENT_MEMORY: usize = offset_of!(Hart, concurrent_memory);
+    /// `run_end`: the `instret` at which the current run's budget is spent.
+    pub const RUN_END: usize = offset_of!(Hart, run_end);
+    /// `events_word`: the address of the hart's event word (a `u32`).
+    pub const EVENTS_WORD: usize = offset_of!(Hart, events_word);
 
     const _: () = {
         assert!(X == 0 && F == 256 && PC == 512 && INSTRET == 520);
@@ -171,6 +175,10 @@ pub struct Hart {
     pub(crate) needs_machine: bool,
     /// The translating tier hot blocks go to (`--accel jit`), if any.
     pub(crate) tier: Option<Box<dyn crate::tier::Translator>>,
+    /// For translated code during a run: the `instret` at which the run's
+    /// budget is spent, and the address of the hart's event word.
+    pub(crate) run_end: u64,
+    pub(crate) events_word: usize,
 }
 
 impl Hart {
@@ -205,6 +213,8 @@ impl Hart {
             external_irqs: 0,
             needs_machine: false,
             tier: None,
+            run_end: 0,
+            events_word: 0,
             pending_trap: crate::trap::Trap::new(0, 0),
         });
         h.update_contexts();

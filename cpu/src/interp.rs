@@ -96,6 +96,8 @@ impl Hart {
         // Translated code runs only when nothing needs instruction-level
         // control: no trace lines, no debugger.
         let tiered = self.tier.is_some() && !trace && self.debug.is_none();
+        self.run_end = end;
+        self.events_word = events.word_addr();
         // Traps retire nothing, so a guest whose trap handler itself traps
         // (say, mtvec pointing at unmapped memory) would never spend the
         // instruction budget: count trips through here as well.

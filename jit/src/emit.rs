@@ -103,7 +103,7 @@ pub(crate) fn build(
     }
     if !ended {
         let next = e.pc_at(offset);
-        let n = e.b.ins().iconst(types::I64, ops.len() as i64);
+        let n = e.count(ops.len() as i64);
         e.leave(next, n, exit::CHAIN);
     }
     e.finish(target.frontend);
@@ -124,6 +124,12 @@ struct Emitter<'a> {
     store_tlb: Value,
     /// Where the load helper puts its value.
     slot: StackSlot,
+    /// Instructions retired by earlier trips round the block's loop.
+    retired: Variable,
+    /// `instret` on entry.
+    instret: Value,
+    /// Where a back-edge to the block's start jumps.
+    head: Block,
     exit: Block,
     load_sig: SigRef,
     store_sig: SigRef,
@@ -169,6 +175,13 @@ impl<'a> Emitter<'a> {
                 }
             }
         }
+        let instret = b.ins().load(types::I64, MEM, hart, offsets::INSTRET as i32);
+        let retired = b.declare_var(types::I64);
+        let zero = b.ins().iconst(types::I64, 0);
+        b.def_var(retired, zero);
+        let head = b.create_block();
+        b.ins().jump(head, &[]);
+        b.switch_to_block(head);
         Emitter {
             b,
             hart,
@@ -179,6 +192,9 @@ impl<'a> Emitter<'a> {
             load_tlb,
             store_tlb,
             slot,
+            retired,
+            instret,
+            head,
             exit,
             load_sig,
             store_sig,
@@ -196,6 +212,40 @@ impl<'a> Emitter<'a> {
         if let Some(v) = self.regs[r as usize].filter(|_| r != 0) {
             self.b.def_var(v, value);
         }
+    }
+
+    /// Instructions retired when `k` more of this trip have.
+    fn count(&mut self, k: i64) -> Value {
+        let r = self.b.use_var(self.retired);
+        self.b.ins().iadd_imm_s(r, k)
+    }
+
+    /// A jump from op `i` back to the block's start: go round again unless
+    /// the run's budget is spent or something was posted to the hart — the
+    /// same checks the run loop makes before each block.
+    fn back_edge(&mut self, i: usize) {
+        let r = self.count(i as i64 + 1);
+        self.b.def_var(self.retired, r);
+        let word = self
+            .b
+            .ins()
+            .load(types::I64, MEM, self.hart, offsets::EVENTS_WORD as i32);
+        let pending = self.b.ins().atomic_load(types::I32, MEM, word);
+        let posted = self.b.ins().icmp_imm_s(IntCC::NotEqual, pending, 0);
+        let end = self
+            .b
+            .ins()
+            .load(types::I64, MEM, self.hart, offsets::RUN_END as i32);
+        let now = self.b.ins().iadd(self.instret, r);
+        let left = self.b.ins().isub(end, now);
+        let spent = self
+            .b
+            .ins()
+            .icmp_imm_s(IntCC::SignedLessThanOrEqual, left, 0);
+        let stop = self.b.ins().bor(posted, spent);
+        let code = self.b.ins().iconst(types::I32, exit::CHAIN as i64);
+        let args = [self.entry_pc, r, code].map(BlockArg::Value);
+        self.b.ins().brif(stop, self.exit, &args, self.head, &[]);
     }
 
     fn pc_at(&mut self, offset: u64) -> Value {
@@ -226,18 +276,22 @@ impl<'a> Emitter<'a> {
                 };
                 let link = self.b.ins().iadd_imm_s(pc, len);
                 self.set_x(op.rd, link);
-                let n = self.b.ins().iconst(types::I64, i as i64 + 1);
-                self.leave(target, n, exit::CHAIN);
+                if op.kind == Jal && offset as i64 + imm == 0 {
+                    self.back_edge(i);
+                } else {
+                    let n = self.count(i as i64 + 1);
+                    self.leave(target, n, exit::CHAIN);
+                }
                 true
             }
             FenceI => {
                 let next = self.b.ins().iadd_imm_s(pc, len);
-                let n = self.b.ins().iconst(types::I64, i as i64 + 1);
+                let n = self.count(i as i64 + 1);
                 self.leave(next, n, exit::CHAIN);
                 true
             }
             Beq | Bne | Blt | Bge | Bltu | Bgeu => {
-                self.branch(i, pc, op);
+                self.branch(i, pc, op, offset as i64 + imm == 0);
                 false
             }
             Lb | Lh | Lw | Ld | Lbu | Lhu | Lwu => {
@@ -261,8 +315,9 @@ impl<'a> Emitter<'a> {
         }
     }
 
-    /// A conditional branch: a taken one leaves the block.
-    fn branch(&mut self, i: usize, pc: Value, op: &Op) {
+    /// A conditional branch: a taken one leaves the block, or goes round
+    /// its loop if it targets the block's start (`to_start`).
+    fn branch(&mut self, i: usize, pc: Value, op: &Op, to_start: bool) {
         use Kind::*;
         let (a, bv) = (self.x(op.rs1), self.x(op.rs2));
         let cc = match op.kind {
@@ -274,12 +329,19 @@ impl<'a> Emitter<'a> {
             _ => IntCC::UnsignedGreaterThanOrEqual,
         };
         let taken = self.b.ins().icmp(cc, a, bv);
-        let target = self.b.ins().iadd_imm_s(pc, op.imm as i64);
-        let n = self.b.ins().iconst(types::I64, i as i64 + 1);
-        let code = self.b.ins().iconst(types::I32, exit::CHAIN as i64);
         let cont = self.b.create_block();
-        let args = [target, n, code].map(BlockArg::Value);
-        self.b.ins().brif(taken, self.exit, &args, cont, &[]);
+        if to_start {
+            let again = self.b.create_block();
+            self.b.ins().brif(taken, again, &[], cont, &[]);
+            self.b.switch_to_block(again);
+            self.back_edge(i);
+        } else {
+            let target = self.b.ins().iadd_imm_s(pc, op.imm as i64);
+            let n = self.count(i as i64 + 1);
+            let code = self.b.ins().iconst(types::I32, exit::CHAIN as i64);
+            let args = [target, n, code].map(BlockArg::Value);
+            self.b.ins().brif(taken, self.exit, &args, cont, &[]);
+        }
         self.b.switch_to_block(cont);
     }
 
@@ -403,7 +465,7 @@ impl<'a> Emitter<'a> {
         self.b.set_cold_block(sync);
         self.b.switch_to_block(sync);
         let next = self.b.ins().iadd_imm_s(pc, op.len as i64);
-        let n = self.b.ins().iconst(types::I64, i as i64 + 1);
+        let n = self.count(i as i64 + 1);
         self.leave(next, n, exit::SYNC);
 
         self.b.switch_to_block(join);
@@ -425,7 +487,7 @@ impl<'a> Emitter<'a> {
             .b
             .ins()
             .icmp_imm_s(IntCC::Equal, status, exit::TRAP as i64);
-        let n = self.b.ins().iconst(types::I64, i as i64);
+        let n = self.count(i as i64);
         let code = self.b.ins().iconst(types::I32, exit::TRAP as i64);
         let cont = self.b.create_block();
         let args = [pc, n, code].map(BlockArg::Value);

@@ -112,6 +112,13 @@ impl HartEvents {
     }
 
     /// Posts `bits` and wakes the hart if it sleeps.
+    /// The address of the event word, for generated code that polls it
+    /// with an atomic load (a translated loop checks it on each back-edge).
+    pub fn word_addr(&self) -> usize {
+        self.pending.as_ptr() as usize
+    }
+
+    /// Posts `bits` and wakes the hart if it sleeps.
     pub fn post(&self, bits: u32) {
         self.pending.fetch_or(bits, Ordering::SeqCst);
         // Taking the lock orders this against a sleeper's check of the word
