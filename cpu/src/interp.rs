@@ -11,7 +11,7 @@
 use heron_mmu::events::{bits, HartEvents};
 use heron_mmu::Bus;
 
-use crate::decode::{Kind, Op};
+use crate::decode::Op;
 use crate::exec::Next;
 use crate::hart::Hart;
 use crate::tier::{exit, NativeBlock};
@@ -295,7 +295,7 @@ impl Hart {
     fn trace_op(&mut self, op: &Op, pc: u64, privilege: crate::Priv, result: &Next) {
         let written = match result {
             Next::Trap => None,
-            _ if op.rd != 0 && writes_xreg(op.kind) => Some(self.x[op.rd as usize]),
+            _ if op.rd != 0 && op.kind.writes_xreg() => Some(self.x[op.rd as usize]),
             _ => None,
         };
         if let Some(t) = self.tracer.as_mut() {
@@ -315,80 +315,4 @@ impl Hart {
         self.tlb.flush_all();
         self.cache.clear_jump_cache();
     }
-}
-
-fn writes_xreg(k: Kind) -> bool {
-    use Kind::*;
-    !matches!(
-        k,
-        Sb | Sh
-            | Sw
-            | Sd
-            | Beq
-            | Bne
-            | Blt
-            | Bge
-            | Bltu
-            | Bgeu
-            | Fence
-            | FenceI
-            | Ecall
-            | Ebreak
-            | Mret
-            | Sret
-            | Wfi
-            | SfenceVma
-            | Flw
-            | Fld
-            | Fsw
-            | Fsd
-            | Illegal
-    ) && !is_fp_dest(k)
-}
-
-fn is_fp_dest(k: Kind) -> bool {
-    use Kind::*;
-    matches!(
-        k,
-        FmaddS
-            | FmsubS
-            | FnmsubS
-            | FnmaddS
-            | FaddS
-            | FsubS
-            | FmulS
-            | FdivS
-            | FsqrtS
-            | FsgnjS
-            | FsgnjnS
-            | FsgnjxS
-            | FminS
-            | FmaxS
-            | FcvtSW
-            | FcvtSWu
-            | FcvtSL
-            | FcvtSLu
-            | FmvWX
-            | FmaddD
-            | FmsubD
-            | FnmsubD
-            | FnmaddD
-            | FaddD
-            | FsubD
-            | FmulD
-            | FdivD
-            | FsqrtD
-            | FsgnjD
-            | FsgnjnD
-            | FsgnjxD
-            | FminD
-            | FmaxD
-            | FcvtDW
-            | FcvtDWu
-            | FcvtDL
-            | FcvtDLu
-            | FmvDX
-            | FcvtSD
-            | FcvtDS
-    )
 }

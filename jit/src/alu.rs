@@ -104,13 +104,8 @@ fn is_bitmanip(kind: Kind) -> bool {
 /// The registers `op` may read and the one it writes, as bit masks (reads
 /// over-approximated: both source fields, whatever the format).
 pub(crate) fn regs_of(op: &Op) -> (u32, u32) {
-    use Kind::*;
     let reads = 1u32 << op.rs1 | 1 << op.rs2;
-    let writes_rd = !matches!(
-        op.kind,
-        Beq | Bne | Blt | Bge | Bltu | Bgeu | Sb | Sh | Sw | Sd | Fence | FenceI
-    );
-    let writes = if writes_rd && op.rd != 0 {
+    let writes = if op.kind.writes_xreg() && op.rd != 0 {
         1 << op.rd
     } else {
         0

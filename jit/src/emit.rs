@@ -52,28 +52,10 @@ impl Target {
 fn supported(op: &Op) -> bool {
     use Kind::*;
     alu::is_alu(op.kind)
+        || op.kind.is_cond_branch()
         || matches!(
             op.kind,
-            Jal | Jalr
-                | Beq
-                | Bne
-                | Blt
-                | Bge
-                | Bltu
-                | Bgeu
-                | Lb
-                | Lh
-                | Lw
-                | Ld
-                | Lbu
-                | Lhu
-                | Lwu
-                | Sb
-                | Sh
-                | Sw
-                | Sd
-                | Fence
-                | FenceI
+            Jal | Jalr | Lb | Lh | Lw | Ld | Lbu | Lhu | Lwu | Sb | Sh | Sw | Sd | Fence | FenceI
         )
 }
 
@@ -290,7 +272,7 @@ impl<'a> Emitter<'a> {
                 self.leave(next, n, exit::CHAIN);
                 true
             }
-            Beq | Bne | Blt | Bge | Bltu | Bgeu => {
+            k if k.is_cond_branch() => {
                 self.branch(i, pc, op, offset as i64 + imm == 0);
                 false
             }

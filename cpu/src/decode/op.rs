@@ -251,6 +251,94 @@ pub struct Op {
     pub raw: u32,
 }
 
+impl Kind {
+    /// Whether the instruction writes `rd` of the integer registers (when
+    /// `rd` is not x0): not branches, stores, fences, system instructions
+    /// or FP instructions with an FP destination.
+    pub fn writes_xreg(self) -> bool {
+        use Kind::*;
+        !matches!(
+            self,
+            Sb | Sh
+                | Sw
+                | Sd
+                | Beq
+                | Bne
+                | Blt
+                | Bge
+                | Bltu
+                | Bgeu
+                | Fence
+                | FenceI
+                | Ecall
+                | Ebreak
+                | Mret
+                | Sret
+                | Wfi
+                | SfenceVma
+                | Flw
+                | Fld
+                | Fsw
+                | Fsd
+                | Illegal
+        ) && !self.has_fp_dest()
+    }
+
+    /// Whether the instruction writes an FP register.
+    pub fn has_fp_dest(self) -> bool {
+        use Kind::*;
+        matches!(
+            self,
+            FmaddS
+                | FmsubS
+                | FnmsubS
+                | FnmaddS
+                | FaddS
+                | FsubS
+                | FmulS
+                | FdivS
+                | FsqrtS
+                | FsgnjS
+                | FsgnjnS
+                | FsgnjxS
+                | FminS
+                | FmaxS
+                | FcvtSW
+                | FcvtSWu
+                | FcvtSL
+                | FcvtSLu
+                | FmvWX
+                | FmaddD
+                | FmsubD
+                | FnmsubD
+                | FnmaddD
+                | FaddD
+                | FsubD
+                | FmulD
+                | FdivD
+                | FsqrtD
+                | FsgnjD
+                | FsgnjnD
+                | FsgnjxD
+                | FminD
+                | FmaxD
+                | FcvtDW
+                | FcvtDWu
+                | FcvtDL
+                | FcvtDLu
+                | FmvDX
+                | FcvtSD
+                | FcvtDS
+        )
+    }
+
+    /// Whether this is a conditional branch.
+    pub fn is_cond_branch(self) -> bool {
+        use Kind::*;
+        matches!(self, Beq | Bne | Blt | Bge | Bltu | Bgeu)
+    }
+}
+
 impl Op {
     /// An illegal instruction with bits `raw` of length `len`.
     pub fn illegal(raw: u32, len: u8) -> Op {
