@@ -23,7 +23,7 @@ use std::path::Path;
 const PROGRAMS: u64 = 40;
 const BODY: usize = 48;
 /// Loop iterations (heron_cpu::tier::HOT_THRESHOLD is far below).
-const ITERATIONS: u32 = 300;
+const ITERATIONS: u32 = 600;
 
 /// xorshift64*: deterministic, seeded per program.
 struct Rng(u64);
