@@ -6,7 +6,8 @@
 //!
 //! Each program seeds the registers with edge values (0, ±1, the signed
 //! minimums, all ones) and random ones, then runs a loop of random integer
-//! instructions (RV64I, M, Zba, Zbb, Zbs, Zicond), forward branches that
+//! instructions (RV64I, M, Zba, Zbb, Zbs, Zicond; D and A ones, which the
+//! JIT hands to the interpreter's executor), forward branches that
 //! leave a translated block early, loads and stores of every width at
 //! aligned and misaligned offsets, loads and stores that fault (an
 //! unmapped address: the M-mode handler counts them and skips the
@@ -129,7 +130,7 @@ fn src(r: &mut Rng) -> u64 {
 fn random_op(r: &mut Rng, out: &mut String) {
     let (d, a, b) = (dest(r), src(r), src(r));
     match r.below(100) {
-        0..=39 => writeln!(out, "  {} x{d}, x{a}, x{b}", r.pick(RR)),
+        0..=33 => writeln!(out, "  {} x{d}, x{a}, x{b}", r.pick(RR)),
         40..=51 => {
             let imm = r.below(4096) as i64 - 2048;
             writeln!(out, "  {} x{d}, x{a}, {imm}", r.pick(RI12))
@@ -157,10 +158,44 @@ fn random_op(r: &mut Rng, out: &mut String) {
             let off = data_offset(r, size);
             writeln!(out, "  {op} x{d}, {off}(x29)")
         }
-        88..=94 => {
+        88 | 92..=94 => {
             let (op, size) = STORES[r.below(STORES.len() as u64) as usize];
             let off = data_offset(r, size);
             writeln!(out, "  {op} x{a}, {off}(x29)")
+        }
+        // The executor's helper: double-precision FP (flags accrue in
+        // fflags, results reach x registers) and AMOs on the data area.
+        34..=39 | 89..=90 => {
+            let (f1, f2, f3) = (r.below(8), r.below(8), r.below(8));
+            let line = match r.below(8) {
+                0 => format!("fcvt.d.l f{f1}, x{a}"),
+                1 => format!("fmv.d.x f{f1}, x{a}"),
+                2 => format!(
+                    "{} f{f1}, f{f2}, f{f3}",
+                    r.pick(&["fadd.d", "fsub.d", "fmul.d", "fdiv.d"])
+                ),
+                3 => format!("fsqrt.d f{f1}, f{f2}"),
+                4 => format!("fcvt.l.d x{d}, f{f1}, rtz"),
+                5 => format!("fmv.x.d x{d}, f{f1}"),
+                6 => format!(
+                    "{} x{d}, f{f1}, f{f2}",
+                    r.pick(&["feq.d", "flt.d", "fle.d"])
+                ),
+                _ => format!("fmadd.d f{f1}, f{f2}, f{f3}, f{f1}"),
+            };
+            writeln!(out, "  {line}")
+        }
+        91 => {
+            let amo = r.pick(&[
+                "amoadd.d",
+                "amoswap.d",
+                "amoxor.d",
+                "amomax.d",
+                "amominu.d",
+                "amoor.w",
+                "amoand.w",
+            ]);
+            writeln!(out, "  {amo} x{d}, x{b}, (x29)")
         }
         95..=97 => {
             // A load or store to unmapped memory: an access fault.
@@ -268,7 +303,8 @@ fn describe_word(i: usize) -> String {
         28 => "xor of mtval".to_owned(),
         29 => "trap count".to_owned(),
         30 => "minstret".to_owned(),
-        _ => format!("data byte {}", (i - 62) * 4),
+        31 => "fflags".to_owned(),
+        _ => format!("data byte {}", (i - 64) * 4),
     }
 }
 

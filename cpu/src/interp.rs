@@ -288,6 +288,7 @@ impl Hart {
         match native.call(self, bus) {
             exit::CHAIN => BlockEnd::Chain,
             exit::SYNC => BlockEnd::Sync,
+            exit::WAIT => BlockEnd::Wait,
             _ => self.end_with_trap(self.pc),
         }
     }

@@ -13,6 +13,7 @@
 use heron_mmu::Bus;
 
 use crate::decode::Op;
+use crate::exec::Next;
 use crate::hart::Hart;
 
 /// What native code returns.
@@ -23,9 +24,12 @@ pub mod exit {
     /// An instruction raised the exception now in the hart's pending
     /// trap: `pc` is that instruction's, `instret` counts those before it.
     pub const TRAP: u32 = 1;
-    /// A store reached a device (the machine must look before the next
-    /// instruction): `pc` is the next instruction's.
+    /// The block ended where the machine must look before going on (a
+    /// store reached a device; a CSR write, `xRET`, `sfence.vma`): `pc` is
+    /// where execution continues.
     pub const SYNC: u32 = 2;
+    /// `wfi` with nothing pending: `pc` is past it.
+    pub const WAIT: u32 = 3;
 }
 
 /// The signature of a translated block: `(hart, bus) -> exit code`.
@@ -43,6 +47,7 @@ impl NativeBlock {
     /// interpreter passes, touches the hart only through the documented
     /// offsets and the [`helpers`], emulates exactly the ops it was made
     /// from, returns an [`exit`] code with the state that code promises,
+    /// (it may refer to those ops: a block's ops outlive its translation),
     /// and stays mapped as long as any hart may call it (the translator
     /// keeps its code memory until [`Translator::take_reset`] says the
     /// interpreter has forgotten every block it returned).
@@ -145,6 +150,38 @@ pub mod helpers {
                 hart.pending_trap = t;
                 exit::TRAP
             }
+        }
+    }
+
+    /// Executes `*op` (at `pc`; `retired` = `instret` before it, for the
+    /// counter CSRs) with the interpreter: how translated code runs what it
+    /// does not translate itself. The op reads at most `x[rs1]` and
+    /// `x[rs2]` and writes at most `x[rd]`, so the caller stores those two
+    /// before and reloads `rd` after. Returns 0 (go on), [`exit::TRAP`]
+    /// (the exception is pending, nothing retired), [`exit::SYNC`] (the op
+    /// retired and ended the block; `pc` is set) or [`exit::WAIT`].
+    ///
+    /// # Safety
+    /// As for [`load`]; `op` points at an op of the block being run (the
+    /// interpreter keeps a block's ops alive while it runs).
+    pub unsafe extern "C" fn exec(
+        hart: *mut Hart,
+        bus: *const Bus,
+        op: *const Op,
+        pc: u64,
+        retired: u64,
+    ) -> u32 {
+        // SAFETY: the caller's contract.
+        let (hart, bus, op) = unsafe { (&mut *hart, &*bus, &*op) };
+        match hart.execute(bus, op, pc, retired) {
+            Next::Continue => 0,
+            Next::Trap => exit::TRAP,
+            Next::Jump(target) => {
+                hart.pc = target;
+                exit::SYNC
+            }
+            Next::Resync => exit::SYNC,
+            Next::Wait => exit::WAIT,
         }
     }
 

@@ -27,6 +27,7 @@ use crate::alu;
 pub(crate) struct Target {
     load: Signature,
     store: Signature,
+    exec: Signature,
     frontend: TargetFrontendConfig,
 }
 
@@ -39,17 +40,20 @@ impl Target {
             s.returns.push(AbiParam::new(types::I32));
             s
         };
-        // (hart, bus, vaddr, size, out) and (hart, bus, vaddr, size, value).
+        // (hart, bus, vaddr, size, out), (hart, bus, vaddr, size, value)
+        // and (hart, bus, op, pc, retired).
         Target {
             load: sig(5),
             store: sig(5),
+            exec: sig(5),
             frontend,
         }
     }
 }
 
-/// Whether the translator handles every op of the block.
-fn supported(op: &Op) -> bool {
+/// Whether the translator emits `op` itself (the rest goes through
+/// `helpers::exec`, the interpreter's executor).
+fn native(op: &Op) -> bool {
     use Kind::*;
     alu::is_alu(op.kind)
         || op.kind.is_cond_branch()
@@ -67,13 +71,14 @@ pub(crate) fn build(
     ops: &[Op],
     target: &Target,
 ) -> bool {
-    if ops.is_empty() || !ops.iter().all(supported) {
+    if ops.is_empty() {
         return false;
     }
     let mut b = FunctionBuilder::new(func, fbc);
     let load_sig = b.import_signature(target.load.clone());
     let store_sig = b.import_signature(target.store.clone());
-    let mut e = Emitter::start(b, ops, load_sig, store_sig);
+    let exec_sig = b.import_signature(target.exec.clone());
+    let mut e = Emitter::start(b, ops, [load_sig, store_sig, exec_sig]);
     let mut offset = 0u64;
     let mut ended = false;
     for (i, op) in ops.iter().enumerate() {
@@ -115,12 +120,14 @@ struct Emitter<'a> {
     exit: Block,
     load_sig: SigRef,
     store_sig: SigRef,
+    exec_sig: SigRef,
 }
 
 const MEM: MemFlagsData = MemFlagsData::trusted();
 
 impl<'a> Emitter<'a> {
-    fn start(mut b: FunctionBuilder<'a>, ops: &[Op], load_sig: SigRef, store_sig: SigRef) -> Self {
+    fn start(mut b: FunctionBuilder<'a>, ops: &[Op], sigs: [SigRef; 3]) -> Self {
+        let [load_sig, store_sig, exec_sig] = sigs;
         let entry = b.create_block();
         b.append_block_params_for_function_params(entry);
         b.switch_to_block(entry);
@@ -180,6 +187,7 @@ impl<'a> Emitter<'a> {
             exit,
             load_sig,
             store_sig,
+            exec_sig,
         }
     }
 
@@ -245,6 +253,9 @@ impl<'a> Emitter<'a> {
     fn op(&mut self, i: usize, offset: u64, op: &Op) -> bool {
         use Kind::*;
         let pc = self.pc_at(offset);
+        if !native(op) {
+            return self.interpret(i, pc, op);
+        }
         let len = op.len as i64;
         let imm = op.imm as i64;
         match op.kind {
@@ -295,6 +306,60 @@ impl<'a> Emitter<'a> {
                 false
             }
         }
+    }
+
+    /// Runs op `i` (`op`, at `pc`) through the interpreter's executor:
+    /// `x[rs1]` and `x[rs2]` go to the hart first, `x[rd]` comes back
+    /// after. True if the op ends the block.
+    fn interpret(&mut self, i: usize, pc: Value, op: &Op) -> bool {
+        for r in [op.rs1, op.rs2] {
+            if let Some(v) = self.regs[r as usize].filter(|_| r != 0) {
+                let x = self.b.use_var(v);
+                self.b
+                    .ins()
+                    .store(MEM, x, self.hart, (offsets::X + 8 * r as usize) as i32);
+            }
+        }
+        let op_ptr = self.b.ins().iconst(types::I64, op as *const Op as i64);
+        let count = self.count(i as i64);
+        let retired = self.b.ins().iadd(self.instret, count);
+        let callee = self
+            .b
+            .ins()
+            .iconst(types::I64, helpers::exec as *const () as i64);
+        let args = [self.hart, self.bus, op_ptr, pc, retired];
+        let call = self.b.ins().call_indirect(self.exec_sig, callee, &args);
+        let status = self.b.inst_results(call)[0];
+        self.trap_if(status, i, pc);
+        let rd = op.rd as usize;
+        if let Some(v) = self.regs[rd].filter(|_| rd != 0 && op.kind.writes_xreg()) {
+            let x = self
+                .b
+                .ins()
+                .load(types::I64, MEM, self.hart, (offsets::X + 8 * rd) as i32);
+            self.b.def_var(v, x);
+        }
+        // SYNC or WAIT: the op retired and set `pc`; leave with its code.
+        let (ended, cont) = (self.b.create_block(), self.b.create_block());
+        self.b.ins().brif(status, ended, &[], cont, &[]);
+        self.b.switch_to_block(ended);
+        let next = self
+            .b
+            .ins()
+            .load(types::I64, MEM, self.hart, offsets::PC as i32);
+        let n = self.count(i as i64 + 1);
+        let args = [next, n, status].map(BlockArg::Value);
+        self.b.ins().jump(self.exit, &args);
+        self.b.switch_to_block(cont);
+        if op.ends_block() {
+            // Not reached (such ops always end with a status); a plain
+            // exit keeps the function well-formed.
+            let next = self.b.ins().iadd_imm_s(pc, op.len as i64);
+            let n = self.count(i as i64 + 1);
+            self.leave(next, n, exit::CHAIN);
+            return true;
+        }
+        false
     }
 
     /// A conditional branch: a taken one leaves the block, or goes round

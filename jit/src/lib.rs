@@ -11,9 +11,10 @@
 //! so a fault in the middle of a block leaves the state exactly as the
 //! interpreter would.
 //!
-//! Translated so far: RV64I, M, Zba, Zbb (but `orc.b`), Zbs, Zicond,
-//! `fence` and `fence.i`. Blocks with anything else (CSR and system
-//! instructions, A, F/D) stay interpreted.
+//! Emitted inline: RV64I, M, Zba, Zbb (but `orc.b`), Zbs, Zicond, `fence`
+//! and `fence.i`. Everything else (F/D, A, CSR and system instructions) is
+//! a call to the interpreter's executor for that op
+//! (`heron_cpu::tier::helpers::exec`), so any block can be translated.
 
 mod alu;
 mod emit;

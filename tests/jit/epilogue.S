@@ -32,6 +32,8 @@
     la x1, traps
     csrr x2, minstret
     sd x2, 24(x1)
+    csrr x2, fflags
+    sd x2, 32(x1)
     /* exit code 0 through HTIF */
     li x1, 1
     la x2, tohost
@@ -82,7 +84,7 @@ fromhost: .dword 0
     .globl begin_signature
 begin_signature:
 regs:   .fill 27, 8, 0
-traps:  .fill 4, 8, 0
+traps:  .fill 5, 8, 0
 data:   .fill 2048, 1, 0xa5
     .globl end_signature
 end_signature:

@@ -9,13 +9,15 @@
  *
  * The handler counts each trap, sums mcause, xors mtval and skips the
  * faulting instruction (2 or 4 bytes). The signature holds x1..x26 after
- * the loop, the trap record, minstret and the data area.
+ * the loop, the trap record, minstret, fflags and the data area.
  */
     .section .text.init, "ax", @progbits
     .globl _start
 _start:
     la t0, trap_handler
     csrw mtvec, t0
+    li t0, 0x2000                   /* mstatus.FS = Initial: FP on */
+    csrs mstatus, t0
     la t0, scratch
     csrw mscratch, t0
     li x27, 0x10000000
