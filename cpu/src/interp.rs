@@ -142,51 +142,46 @@ impl Hart {
                 {
                     return RunExit::Breakpoint;
                 }
-                let found = match self.cache.jump_lookup(pc, self.fetch_ctx) {
-                    Some(b) => b,
-                    None => match self.block_at(bus, pc) {
-                        Ok(b) => b,
-                        Err(t) => {
-                            self.take_exception(t, pc);
-                            break;
-                        }
-                    },
-                };
-                let end_kind = match found.native {
-                    Some(native) if tiered => self.exec_native(bus, native),
-                    _ => {
-                        if tiered && self.cache.note_execution(pc) {
-                            self.translate_hot(pc);
-                        }
-                        // SAFETY: `ops` points at `n` ops of a block that
-                        // stays allocated until the next `block_at` call
-                        // (dropped blocks go to the graveyard, emptied only
-                        // there; translating drops none).
-                        let ops = unsafe { std::slice::from_raw_parts(found.ops, found.n) };
-                        if trace {
-                            self.exec_block_traced(bus, ops)
-                        } else {
-                            self.exec_block::<false>(bus, ops)
-                        }
-                    }
-                };
+                let end_kind = self.run_block(bus, pc, tiered, trace);
                 match end_kind {
                     BlockEnd::Chain => {}
                     BlockEnd::Sync => break,
                     BlockEnd::Wait => return RunExit::Wfi,
-                    BlockEnd::Host(t) => {
-                        return match t.cause {
-                            CAUSE_WATCH_READ | CAUSE_WATCH_WRITE => {
-                                RunExit::Watchpoint(crate::debug::WatchHit {
-                                    addr: t.tval,
-                                    write: t.cause == CAUSE_WATCH_WRITE,
-                                })
-                            }
-                            _ => RunExit::EnvCall,
-                        }
-                    }
+                    BlockEnd::Host(t) => return host_exit(t),
                 }
             }
+        }
+    }
+
+    /// Finds (or decodes) the block at `pc` and runs it: translated when
+    /// `tiered` and it has been, else interpreted (traced with `trace`),
+    /// counting its executions for the JIT.
+    #[inline(always)]
+    fn run_block(&mut self, bus: &Bus, pc: u64, tiered: bool, trace: bool) -> BlockEnd {
+        let found = match self.cache.jump_lookup(pc, self.fetch_ctx) {
+            Some(b) => b,
+            None => match self.block_at(bus, pc) {
+                Ok(b) => b,
+                Err(t) => {
+                    self.take_exception(t, pc);
+                    return BlockEnd::Sync;
+                }
+            },
+        };
+        if let (Some(native), true) = (found.native, tiered) {
+            return self.exec_native(bus, native);
+        }
+        if tiered && self.cache.note_execution(pc) {
+            self.translate_hot(pc);
+        }
+        // SAFETY: `ops` points at `n` ops of a block that stays allocated
+        // until the next `block_at` call (dropped blocks go to the
+        // graveyard, emptied only there; translating drops none).
+        let ops = unsafe { std::slice::from_raw_parts(found.ops, found.n) };
+        if trace {
+            self.exec_block_traced(bus, ops)
+        } else {
+            self.exec_block::<false>(bus, ops)
         }
     }
 
@@ -315,5 +310,17 @@ impl Hart {
     pub fn flush_translations(&mut self) {
         self.tlb.flush_all();
         self.cache.clear_jump_cache();
+    }
+}
+
+/// What a block's host exit (a debugger event or the built-in SBI's
+/// `ecall`) means for the caller of [`Hart::run`].
+fn host_exit(t: Trap) -> RunExit {
+    match t.cause {
+        CAUSE_WATCH_READ | CAUSE_WATCH_WRITE => RunExit::Watchpoint(crate::debug::WatchHit {
+            addr: t.tval,
+            write: t.cause == CAUSE_WATCH_WRITE,
+        }),
+        _ => RunExit::EnvCall,
     }
 }
