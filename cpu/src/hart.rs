@@ -221,8 +221,10 @@ impl Hart {
         h
     }
 
-    /// Hands hot blocks to `tier` (the JIT) from now on.
+    /// Hands hot blocks to `tier` (the JIT) from now on. Translations made
+    /// by an earlier translator are forgotten first: its code goes with it.
     pub fn set_translator(&mut self, tier: Box<dyn crate::tier::Translator>) {
+        self.cache.drop_natives();
         self.tier = Some(tier);
     }
 

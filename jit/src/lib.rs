@@ -190,5 +190,12 @@ impl Drop for Jit {
             self.declined,
             self.code_bytes >> 10
         );
+        // A JITModule keeps its code mapped unless told (a guest reboot
+        // builds a new machine, and would leak one generation per boot).
+        if let Some(module) = self.module.take() {
+            // SAFETY: the Jit belongs to one hart and goes with it; nothing
+            // can call the hart's native blocks once it is being dropped.
+            unsafe { module.free_memory() };
+        }
     }
 }
