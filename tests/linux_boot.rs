@@ -10,7 +10,9 @@
 
 mod common;
 
-use common::linux::{base64, has_line, tail, Boot, ScratchDisk, OPENSBI_FW_JUMP};
+use common::linux::{
+    assert_clean_exit, base64, has_line, tail, Boot, ScratchDisk, OPENSBI_FW_JUMP,
+};
 use common::RunOutput;
 
 /// Lines of console shown when an assertion fails.
@@ -18,7 +20,7 @@ const TAIL: usize = 60;
 
 /// What every boot that ran `uname -a; cat /proc/cpuinfo` to the end shows.
 fn assert_uname_and_cpuinfo(out: &RunOutput) {
-    let (code, stdout, _) = out;
+    let stdout = &out.1;
     assert!(
         has_line(stdout, "heron-guest: ready"),
         "the guest's /init never got going\n{}",
@@ -43,12 +45,7 @@ fn assert_uname_and_cpuinfo(out: &RunOutput) {
         "/proc/cpuinfo shows no rv64imafdc isa line\n{}",
         tail(out, TAIL)
     );
-    assert!(
-        has_line(stdout, "heron-guest: exit status 0"),
-        "{}",
-        tail(out, TAIL)
-    );
-    assert_eq!(*code, 0, "a clean poweroff exits 0\n{}", tail(out, TAIL));
+    assert_clean_exit(out, TAIL);
 }
 
 #[test]
@@ -204,12 +201,7 @@ fn deterministic_boots_print_the_same_console_output() {
         "--accel interp runs no JIT"
     );
     for out in &runs {
-        assert_eq!(out.0, 0, "{}", tail(out, TAIL));
-        assert!(
-            has_line(&out.1, "heron-guest: exit status 0"),
-            "{}",
-            tail(out, TAIL)
-        );
+        assert_clean_exit(out, TAIL);
     }
     if runs[0].1 != runs[1].1 {
         let first_difference = runs[0]

@@ -290,3 +290,14 @@ pub fn tail(out: &RunOutput, lines: usize) -> String {
 pub fn has_line(stdout: &str, line: &str) -> bool {
     stdout.lines().any(|l| l.trim_end_matches('\r') == line)
 }
+
+/// The guest's command exited 0 and the machine powered off cleanly
+/// (heron's exit code 0); on failure, shows the last `lines` lines.
+pub fn assert_clean_exit(out: &RunOutput, lines: usize) {
+    assert!(
+        has_line(&out.1, "heron-guest: exit status 0"),
+        "{}",
+        tail(out, lines)
+    );
+    assert_eq!(out.0, 0, "a clean poweroff exits 0\n{}", tail(out, lines));
+}

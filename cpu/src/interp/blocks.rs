@@ -190,13 +190,6 @@ impl BlockCache {
         }
     }
 
-    /// The ops of the block the jump cache holds for `pc`.
-    pub(super) fn jump_ops(&self, pc: u64) -> Option<&[Op]> {
-        let e = &self.jump[jump_slot(pc)];
-        let b = self.blocks.get(&e.pa).filter(|_| e.pc == pc)?;
-        Some(&b.ops)
-    }
-
     /// Drops every block.
     pub(crate) fn flush(&mut self, ram: &GuestRam) {
         self.graveyard.extend(self.blocks.drain().map(|(_, b)| b));
@@ -335,17 +328,13 @@ impl Hart {
             self.cache.drop_natives();
             tier.reset();
         }
-        let declined = {
+        let native = {
             let e = &self.cache.jump[jump_slot(pc)];
             self.cache
                 .blocks
                 .get(&e.pa)
-                .is_none_or(|b| b.untranslatable)
-        };
-        let native = if declined {
-            None
-        } else {
-            self.cache.jump_ops(pc).and_then(|ops| tier.translate(ops))
+                .filter(|b| e.pc == pc && !b.untranslatable)
+                .and_then(|b| tier.translate(&b.ops))
         };
         self.cache.set_native(pc, native);
         self.tier = Some(tier);
