@@ -23,7 +23,8 @@ use thiserror::Error;
 use crate::htif::Htif;
 use crate::loader::{load_elf, LoadError};
 use crate::machine::{
-    Accel, Machine, MachineConfig, MachineError, TimeSource, CLINT_BASE, RAM_BASE, TIMEBASE_HZ,
+    Accel, JitOptions, Machine, MachineConfig, MachineError, TimeSource, CLINT_BASE, RAM_BASE,
+    TIMEBASE_HZ,
 };
 
 /// The physical memory map (the same addresses and interrupt numbers as
@@ -115,6 +116,8 @@ pub struct BoardConfig {
     pub harts: usize,
     /// The execution engine.
     pub accel: Accel,
+    /// The JIT's settings.
+    pub jit: JitOptions,
 }
 
 /// Why the board could not be built or booted.
@@ -296,6 +299,7 @@ pub fn build(config: &BoardConfig) -> Result<Board, BoardError> {
         time,
         harts: config.harts,
         accel: config.accel,
+        jit: config.jit,
     })?;
     for hart in &mut m.harts {
         hart.set_misaligned(config.cpu.misaligned);

@@ -60,6 +60,15 @@ pub struct RunArgs {
     /// JIT where Cranelift supports the host, else the interpreter).
     #[arg(long, value_name = "auto|interp|jit", default_value = "auto", value_parser = parse_accel)]
     pub accel: Accel,
+    /// JIT: executions of a block before it is translated (1: on its
+    /// first execution).
+    #[arg(long, value_name = "N", default_value_t = heron_cpu::tier::DEFAULT_THRESHOLD,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub jit_threshold: u32,
+    /// JIT: translate on the hart's own thread, not on the compile thread,
+    /// so that blocks are translated at the same point in every run.
+    #[arg(long)]
+    pub jit_sync: bool,
     /// Guest RAM size (bytes, or with a K, M, G or T suffix; at most 1T).
     #[arg(long, value_name = "SIZE", default_value = "512M", value_parser = parse_size)]
     pub memory: u64,

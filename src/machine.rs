@@ -18,6 +18,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use heron_cpu::tier::{CompileWorker, Tier, Translator};
 use heron_cpu::{Hart, Vcpu};
 use heron_devices::clint::{Clint, ClintHandle, CLINT_SIZE};
 use heron_devices::{PlicHandle, PowerControl};
@@ -63,6 +64,9 @@ pub enum MachineError {
     /// The JIT cannot run on this host.
     #[error(transparent)]
     Jit(#[from] heron_jit::JitError),
+    /// The JIT's compile thread could not be started.
+    #[error("cannot start the JIT's compile thread: {0}")]
+    CompileThread(std::io::Error),
 }
 
 /// The execution engine of the harts (`--accel`).
@@ -72,6 +76,25 @@ pub enum Accel {
     Interp,
     /// The interpreter, with hot blocks translated by the JIT.
     Jit,
+}
+
+/// How the JIT works (`--jit-*`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct JitOptions {
+    /// Executions of a block before it is translated.
+    pub threshold: u32,
+    /// Translate on the hart's own thread instead of a compile thread:
+    /// blocks are translated at the same point in every run.
+    pub sync: bool,
+}
+
+impl Default for JitOptions {
+    fn default() -> Self {
+        JitOptions {
+            threshold: heron_cpu::tier::DEFAULT_THRESHOLD,
+            sync: false,
+        }
+    }
 }
 
 /// Where `mtime` comes from.
@@ -115,6 +138,8 @@ pub struct MachineConfig {
     pub harts: usize,
     /// The execution engine.
     pub accel: Accel,
+    /// The JIT's settings (with [`Accel::Jit`]).
+    pub jit: JitOptions,
 }
 
 /// Everything but the harts: shared by the hart threads.
@@ -142,6 +167,9 @@ pub struct MachineCore {
 pub struct Machine {
     /// The harts, by index (= `mhartid`).
     pub harts: Vec<Box<dyn Vcpu>>,
+    /// The JIT's compile thread, if it has one (stopped when the machine
+    /// goes; the harts keep their code until then).
+    _compiler: Option<CompileWorker>,
     /// Per hart: stopped until an SBI `hart_start` (HSM).
     stopped: Vec<bool>,
     /// The rest of the machine.
@@ -156,18 +184,40 @@ impl Machine {
         let events = HartEvents::for_harts(harts);
         let ram = GuestRam::with_harts(RAM_BASE, config.ram_size, events.clone())?;
         let mut bus = Bus::new(ram);
-        let (clint, clint_handle) = Clint::new(events);
+        let (clint, clint_handle) = Clint::new(events.clone());
         bus.map(CLINT_BASE, CLINT_SIZE, "clint", Box::new(clint))?;
         let mut vcpus: Vec<Box<dyn Vcpu>> = Vec::with_capacity(harts);
+        let mut tiers = Vec::new();
+        let mut compiler = None;
+        if config.accel == Accel::Jit {
+            let mut translators: Vec<Box<dyn Translator>> = Vec::with_capacity(harts);
+            for _ in 0..harts {
+                translators.push(Box::new(heron_jit::Jit::new()?));
+            }
+            let threshold = config.jit.threshold;
+            if config.jit.sync {
+                tiers = translators
+                    .into_iter()
+                    .map(|t| Tier::inline(t, threshold))
+                    .collect();
+            } else {
+                let (worker, t) = CompileWorker::spawn(translators, events.clone(), threshold)
+                    .map_err(MachineError::CompileThread)?;
+                compiler = Some(worker);
+                tiers = t;
+            }
+        }
+        let mut tiers = tiers.into_iter();
         for h in 0..harts {
             let mut hart = Hart::new(h as u64, RAM_BASE);
-            if config.accel == Accel::Jit {
-                hart.set_translator(Box::new(heron_jit::Jit::new()?));
+            if let Some(tier) = tiers.next() {
+                hart.set_tier(tier);
             }
             vcpus.push(hart);
         }
         Ok(Machine {
             harts: vcpus,
+            _compiler: compiler,
             stopped: vec![false; harts],
             core: MachineCore {
                 bus,

@@ -23,7 +23,7 @@ use cli::{Cli, Command, RunArgs};
 
 use board::{Bios, BoardConfig, BoardError};
 use console::{Console, ConsoleError};
-use machine::{Machine, Outcome};
+use machine::{JitOptions, Machine, Outcome};
 
 /// Exit code for bad input: options, files, images.
 const EXIT_BAD_INPUT: u8 = 2;
@@ -116,7 +116,7 @@ fn run(args: RunArgs) -> Result<u8, HeronError> {
         };
         drop(console);
         total_insns += m.instret();
-        let tier = m.tier_stats();
+        let tier = m.tier_stats().map(|t| (t, m.instret()));
         flush_trace(m, &args)?;
         if let (Some(path), Some((begin, end))) = (&args.signature, board.signature) {
             write_signature(&board.machine, path, begin, end)?;
@@ -131,18 +131,30 @@ fn run(args: RunArgs) -> Result<u8, HeronError> {
                 "heron: instret={total_insns} elapsed={secs:.3}s mips={:.1}",
                 total_insns as f64 / secs / 1e6
             );
-            if let Some(t) = tier {
-                eprintln!(
-                    "heron: jit translated={} declined={} code={}KiB resets={}",
-                    t.translated,
-                    t.declined,
-                    t.code_bytes >> 10,
-                    t.resets
-                );
+            if let Some((t, instret)) = tier {
+                eprintln!("heron: jit {}", jit_summary(&t, instret));
             }
         }
         return Ok(code);
     }
+}
+
+/// The JIT's `--stats` line: units (blocks) translated and declined, guest
+/// instructions compiled, compile time, the share of the `instret`
+/// instructions that translated code retired, code memory, generations.
+fn jit_summary(t: &heron_cpu::tier::TierStats, instret: u64) -> String {
+    let ms = t.compile_ns as f64 / 1e6;
+    let per_insn = t.compile_ns as f64 / 1e3 / t.insns.max(1) as f64;
+    let share = 100.0 * t.native_insns as f64 / instret.max(1) as f64;
+    format!(
+        "units={} declined={} insns={} compile={ms:.1}ms ({per_insn:.1}us/insn) \
+         native={share:.1}% code={}KiB flushes={}",
+        t.translated,
+        t.declined,
+        t.insns,
+        t.code_bytes >> 10,
+        t.resets
+    )
 }
 
 /// The board the options describe.
@@ -159,6 +171,10 @@ fn board_config(args: &RunArgs) -> BoardConfig {
         cpu: args.cpu,
         harts: args.smp as usize,
         accel: args.accel,
+        jit: JitOptions {
+            threshold: args.jit_threshold,
+            sync: args.jit_sync,
+        },
     }
 }
 

@@ -192,7 +192,7 @@ fn deterministic_boots_print_the_same_console_output() {
     let translated = runs[1]
         .2
         .lines()
-        .find_map(|l| l.strip_prefix("heron: jit translated="))
+        .find_map(|l| l.strip_prefix("heron: jit units="))
         .and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok())
         .unwrap_or(0);
     assert!(translated > 100, "the JIT translated {translated} blocks");

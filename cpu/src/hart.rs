@@ -174,7 +174,11 @@ pub struct Hart {
     /// [`crate::RunExit::Attention`] before the next instruction.
     pub(crate) needs_machine: bool,
     /// The translating tier hot blocks go to (`--accel jit`), if any.
-    pub(crate) tier: Option<Box<dyn crate::tier::Translator>>,
+    pub(crate) tier: Option<crate::tier::Tier>,
+    /// Its threshold (a copy where the run loop reads it).
+    pub(crate) tier_threshold: u32,
+    /// Instructions retired by translated code.
+    pub(crate) native_insns: u64,
     /// For translated code during a run: the `instret` at which the run's
     /// budget is spent, and the address of the hart's event word.
     pub(crate) run_end: u64,
@@ -213,6 +217,8 @@ impl Hart {
             external_irqs: 0,
             needs_machine: false,
             tier: None,
+            tier_threshold: u32::MAX,
+            native_insns: 0,
             run_end: 0,
             events_word: 0,
             pending_trap: crate::trap::Trap::new(0, 0),
@@ -222,10 +228,19 @@ impl Hart {
     }
 
     /// Hands hot blocks to `tier` (the JIT) from now on. Translations made
-    /// by an earlier translator are forgotten first: its code goes with it.
-    pub fn set_translator(&mut self, tier: Box<dyn crate::tier::Translator>) {
+    /// by an earlier tier are forgotten first: its code goes with it.
+    pub fn set_tier(&mut self, tier: crate::tier::Tier) {
         self.cache.drop_natives();
+        self.tier_threshold = tier.threshold();
         self.tier = Some(tier);
+    }
+
+    /// The tier's counters with the share of the work translated code
+    /// did, if the hart has a tier.
+    pub fn tier_stats(&self) -> Option<crate::tier::TierStats> {
+        let mut stats = self.tier.as_ref()?.stats();
+        stats.native_insns = self.native_insns;
+        Some(stats)
     }
 
     /// The hart's index in the machine (its `mhartid`, which is read-only).

@@ -171,7 +171,7 @@ impl Hart {
         if let (Some(native), true) = (found.native, tiered) {
             return self.exec_native(bus, native);
         }
-        if tiered && self.cache.note_execution(pc) {
+        if tiered && self.cache.note_execution(pc, self.tier_threshold) {
             self.translate_hot(pc);
         }
         // SAFETY: `ops` points at `n` ops of a block that stays allocated
@@ -207,6 +207,9 @@ impl Hart {
                 self.tlb.flush_stores();
             }
             events.complete_store_tlb_flush(stores_upto);
+        }
+        if local & bits::TRANSLATED != 0 {
+            self.install_translations();
         }
         if local & bits::SOFTWARE_IPI != 0 {
             self.csr.mip_sw |= 1 << crate::trap::irq::SSI;
@@ -280,7 +283,10 @@ impl Hart {
     /// interpreter would).
     #[inline]
     fn exec_native(&mut self, bus: &Bus, native: NativeBlock) -> BlockEnd {
-        match native.call(self, bus) {
+        let before = self.instret;
+        let code = native.call(self, bus);
+        self.native_insns += self.instret.wrapping_sub(before);
+        match code {
             exit::CHAIN => BlockEnd::Chain,
             exit::SYNC => BlockEnd::Sync,
             exit::WAIT => BlockEnd::Wait,

@@ -208,7 +208,7 @@ impl Vcpu for Hart {
         Hart::flush_trace(self)
     }
     fn tier_stats(&self) -> Option<crate::tier::TierStats> {
-        self.tier.as_ref().map(|t| t.stats())
+        Hart::tier_stats(self)
     }
 }
 

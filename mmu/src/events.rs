@@ -48,8 +48,11 @@ pub mod bits {
     pub const STORE_TLB: u32 = 1 << 4;
     /// The machine wants the hart back (end of run, stop-all, HSM start).
     pub const MACHINE: u32 = 1 << 5;
+    /// The JIT's compile thread finished translations for this hart:
+    /// install them.
+    pub const TRANSLATED: u32 = 1 << 6;
     /// The bits the run loop serves itself; the rest go back to the machine.
-    pub const HART_LOCAL: u32 = SOFTWARE_IPI | CODE | TLB | STORE_TLB;
+    pub const HART_LOCAL: u32 = SOFTWARE_IPI | CODE | TLB | STORE_TLB | TRANSLATED;
     /// What wakes a hart asleep in `wfi`.
     pub const WAKE: u32 = INTERRUPT | SOFTWARE_IPI | MACHINE;
 }
@@ -111,7 +114,6 @@ impl HartEvents {
         self.pending.load(Ordering::Relaxed)
     }
 
-    /// Posts `bits` and wakes the hart if it sleeps.
     /// The address of the event word, for generated code that polls it
     /// with an atomic load (a translated loop checks it on each back-edge).
     pub fn word_addr(&self) -> usize {

@@ -3,6 +3,7 @@
 //! including the cross-hart step that makes a page a code page.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use heron_mmu::events::bits;
 use heron_mmu::{Bus, GuestRam, PAGE_SIZE};
@@ -10,7 +11,7 @@ use heron_mmu::{Bus, GuestRam, PAGE_SIZE};
 use super::{MAX_BLOCK_OPS, NO_EVENTS};
 use crate::decode::{decode, insn_len, Op};
 use crate::hart::Hart;
-use crate::tier::{NativeBlock, HOT_THRESHOLD};
+use crate::tier::{Hot, NativeBlock};
 use crate::trap::{cause, Trap};
 
 const FAST_SLOTS: usize = 4096;
@@ -19,19 +20,23 @@ const JUMP_SLOTS: usize = 1024;
 const MAX_CACHED_OPS: usize = 1 << 22;
 
 struct Block {
-    ops: Box<[Op]>,
+    /// Shared with a translation in flight (whose code may point into it).
+    ops: Arc<[Op]>,
     /// Its translation, once it got hot.
     native: Option<NativeBlock>,
     /// The translator declined it: never ask again.
     untranslatable: bool,
+    /// Sent to the compile thread; the answer is on its way.
+    requested: bool,
 }
 
 impl Block {
-    fn new(ops: Box<[Op]>) -> Block {
+    fn new(ops: Arc<[Op]>) -> Block {
         Block {
             ops,
             native: None,
             untranslatable: false,
+            requested: false,
         }
     }
 }
@@ -154,6 +159,7 @@ impl BlockCache {
         for b in self.blocks.values_mut() {
             b.native = None;
             b.untranslatable = false;
+            b.requested = false;
         }
         for e in self.fast.iter_mut() {
             e.3 = None;
@@ -162,31 +168,38 @@ impl BlockCache {
     }
 
     /// Counts an execution of the block the jump cache holds for `pc`;
-    /// true when it just became hot.
+    /// true when it just reached `threshold` executions.
     #[inline]
-    pub(super) fn note_execution(&mut self, pc: u64) -> bool {
+    pub(super) fn note_execution(&mut self, pc: u64, threshold: u32) -> bool {
         let e = &mut self.jump[jump_slot(pc)];
         if e.pc != pc || e.hits == u32::MAX {
             return false;
         }
         e.hits += 1;
-        e.hits >= HOT_THRESHOLD
+        e.hits >= threshold
     }
 
-    /// Records the outcome of translating the block the jump cache holds
-    /// for `pc` (`None`: declined, never to be asked again).
-    pub(super) fn set_native(&mut self, pc: u64, native: Option<NativeBlock>) {
-        let e = &mut self.jump[jump_slot(pc)];
-        let pa = e.pa;
-        e.native = native;
-        e.hits = u32::MAX;
-        if let Some(b) = self.blocks.get_mut(&pa) {
-            b.native = native;
-            b.untranslatable = native.is_none();
+    /// Installs the translation made of `ops` for the block at `pa`
+    /// (`None`: declined, never to be asked again) — unless that block has
+    /// been dropped or decoded anew meanwhile.
+    pub(crate) fn install(&mut self, pa: u64, ops: &Arc<[Op]>, native: Option<NativeBlock>) {
+        let Some(b) = self.blocks.get_mut(&pa) else {
+            return;
+        };
+        if !Arc::ptr_eq(&b.ops, ops) {
+            return;
         }
+        b.native = native;
+        b.untranslatable = native.is_none();
+        b.requested = false;
         let f = &mut self.fast[slot(pa)];
         if f.0 == pa {
             f.3 = native;
+        }
+        // Every virtual alias of the block (rare: a scan beats an index).
+        for e in self.jump.iter_mut().filter(|e| e.pa == pa) {
+            e.native = native;
+            e.hits = u32::MAX;
         }
     }
 
@@ -242,6 +255,7 @@ impl Hart {
             return Ok(found(entry));
         }
         let (ops, cacheable) = self.decode_block(bus, pc, pa, uniform)?;
+        let ops: Arc<[Op]> = ops.into();
         let entry = (pa, ops.as_ptr(), ops.len() as u32, None);
         if !cacheable {
             // Run once: the graveyard keeps it alive until the next lookup.
@@ -316,27 +330,52 @@ impl Hart {
         found(entry)
     }
 
-    /// The block at `pc` got hot: translate it (unless the translator
-    /// declined it before), first starting a new code generation if the
-    /// translator's memory is full.
+    /// The block at `pc` got hot: translate it, or have it translated
+    /// (unless the translator declined it before or has it in hand).
     #[cold]
     pub(super) fn translate_hot(&mut self, pc: u64) {
         let Some(mut tier) = self.tier.take() else {
             return;
         };
-        if tier.take_reset() {
-            self.cache.drop_natives();
-            tier.reset();
+        let e = &mut self.cache.jump[jump_slot(pc)];
+        e.hits = u32::MAX;
+        let pa = e.pa;
+        let ops = self
+            .cache
+            .blocks
+            .get(&pa)
+            .filter(|b| !b.untranslatable && !b.requested && b.native.is_none())
+            .map(|b| b.ops.clone());
+        if let Some(ops) = ops {
+            let cache = &mut self.cache;
+            match tier.hot(pa, &ops, || cache.drop_natives()) {
+                Hot::Now(native) => self.cache.install(pa, &ops, native),
+                Hot::Requested => {
+                    if let Some(b) = self.cache.blocks.get_mut(&pa) {
+                        b.requested = true;
+                    }
+                }
+            }
         }
-        let native = {
-            let e = &self.cache.jump[jump_slot(pc)];
-            self.cache
-                .blocks
-                .get(&e.pa)
-                .filter(|b| e.pc == pc && !b.untranslatable)
-                .and_then(|b| tier.translate(&b.ops))
+        self.tier = Some(tier);
+    }
+
+    /// Installs what the compile thread finished for this hart; when the
+    /// translator's memory is full, drops every translation and starts a
+    /// new code generation instead.
+    #[cold]
+    pub(super) fn install_translations(&mut self) {
+        let Some(mut tier) = self.tier.take() else {
+            return;
         };
-        self.cache.set_native(pc, native);
+        while let Some(done) = tier.next_done() {
+            if done.full {
+                self.cache.drop_natives();
+                tier.new_generation();
+                continue;
+            }
+            self.cache.install(done.pa, &done.ops, done.native);
+        }
         self.tier = Some(tier);
     }
 

@@ -1,0 +1,96 @@
+//! What native code calls back into the hart for (all `extern "C"`): the
+//! slow paths of loads and stores, and the interpreter's executor for the
+//! ops the translator does not emit itself.
+
+use heron_mmu::Bus;
+
+use super::exit;
+use crate::decode::Op;
+use crate::exec::Next;
+use crate::hart::Hart;
+
+/// Slow-path load of `size` bytes at `vaddr` (a TLB miss, MMIO, a
+/// misaligned access); the zero-extended value goes to `*out`. Returns
+/// 0, or [`exit::TRAP`] with the exception pending on the hart.
+///
+/// # Safety
+/// Only for generated code: `hart`, `bus` and `out` are the valid,
+/// unaliased pointers the block was called with (`out` its own slot).
+pub unsafe extern "C" fn load(
+    hart: *mut Hart,
+    bus: *const Bus,
+    vaddr: u64,
+    size: u64,
+    out: *mut u64,
+) -> u32 {
+    // SAFETY: the caller's contract.
+    let (hart, bus) = unsafe { (&mut *hart, &*bus) };
+    match hart.load(bus, vaddr, size) {
+        Ok(v) => {
+            // SAFETY: the caller's contract.
+            unsafe { *out = v };
+            0
+        }
+        Err(t) => {
+            hart.pending_trap = t;
+            exit::TRAP
+        }
+    }
+}
+
+/// Executes `*op` (at `pc`; `retired` = `instret` before it, for the
+/// counter CSRs) with the interpreter: how translated code runs what it
+/// does not translate itself. The op reads at most `x[rs1]` and
+/// `x[rs2]` and writes at most `x[rd]`, so the caller stores those two
+/// before and reloads `rd` after. Returns 0 (go on), [`exit::TRAP`]
+/// (the exception is pending, nothing retired), [`exit::SYNC`] (the op
+/// retired and ended the block; `pc` is set) or [`exit::WAIT`].
+///
+/// # Safety
+/// As for [`load`]; `op` points at an op of the block being run (the
+/// interpreter keeps a block's ops alive while it runs).
+pub unsafe extern "C" fn exec(
+    hart: *mut Hart,
+    bus: *const Bus,
+    op: *const Op,
+    pc: u64,
+    retired: u64,
+) -> u32 {
+    // SAFETY: the caller's contract.
+    let (hart, bus, op) = unsafe { (&mut *hart, &*bus, &*op) };
+    match hart.execute(bus, op, pc, retired) {
+        Next::Continue => 0,
+        Next::Trap => exit::TRAP,
+        Next::Jump(target) => {
+            hart.pc = target;
+            exit::SYNC
+        }
+        Next::Resync => exit::SYNC,
+        Next::Wait => exit::WAIT,
+    }
+}
+
+/// Slow-path store of the low `size` bytes of `value` at `vaddr`.
+/// Returns 0, [`exit::TRAP`] (exception pending on the hart) or
+/// [`exit::SYNC`] (it reached a device or a watched word).
+///
+/// # Safety
+/// As for [`load`].
+pub unsafe extern "C" fn store(
+    hart: *mut Hart,
+    bus: *const Bus,
+    vaddr: u64,
+    size: u64,
+    value: u64,
+) -> u32 {
+    // SAFETY: the caller's contract.
+    let (hart, bus) = unsafe { (&mut *hart, &*bus) };
+    match hart.store(bus, vaddr, size, value) {
+        Ok(false) => 0,
+        Ok(true) => exit::SYNC,
+        Err(t) => {
+            hart.pending_trap = t;
+            exit::TRAP
+        }
+    }
+}
