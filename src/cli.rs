@@ -69,6 +69,11 @@ pub struct RunArgs {
     /// so that blocks are translated at the same point in every run.
     #[arg(long)]
     pub jit_sync: bool,
+    /// JIT: run every translated block twice, translated and interpreted,
+    /// from the same state, and stop at the first difference with a report
+    /// (harts take turns on one thread).
+    #[arg(long)]
+    pub jit_check: bool,
     /// Guest RAM size (bytes, or with a K, M, G or T suffix; at most 1T).
     #[arg(long, value_name = "SIZE", default_value = "512M", value_parser = parse_size)]
     pub memory: u64,

@@ -86,6 +86,9 @@ pub struct JitOptions {
     /// Translate on the hart's own thread instead of a compile thread:
     /// blocks are translated at the same point in every run.
     pub sync: bool,
+    /// Check every execution of translated code against the interpreter
+    /// (`--jit-check`; the harts then take turns on one thread).
+    pub check: bool,
 }
 
 impl Default for JitOptions {
@@ -93,6 +96,7 @@ impl Default for JitOptions {
         JitOptions {
             threshold: heron_cpu::tier::DEFAULT_THRESHOLD,
             sync: false,
+            check: false,
         }
     }
 }
@@ -117,6 +121,12 @@ pub enum Outcome {
     Reboot,
     /// The user quit from the console.
     Quit,
+    /// `--jit-check` found translated code diverging from the interpreter
+    /// on `hart` (whose report says how).
+    JitDiverged {
+        /// The hart.
+        hart: usize,
+    },
     /// The guest trapped into M-mode with no M-mode firmware to handle it.
     FirmwareTrap {
         /// `mcause`.
@@ -212,6 +222,9 @@ impl Machine {
             let mut hart = Hart::new(h as u64, RAM_BASE);
             if let Some(tier) = tiers.next() {
                 hart.set_tier(tier);
+                if config.jit.check {
+                    hart.enable_jit_check();
+                }
             }
             vcpus.push(hart);
         }

@@ -29,6 +29,9 @@ use machine::{JitOptions, Machine, Outcome};
 const EXIT_BAD_INPUT: u8 = 2;
 /// Exit code for a host failure while running (memory, I/O).
 const EXIT_HOST_ERROR: u8 = 3;
+/// Exit code when `--jit-check` found the JIT diverging from the
+/// interpreter.
+const EXIT_JIT_DIVERGED: u8 = 5;
 /// Exit code when the guest crashed in a way no firmware could handle.
 const EXIT_GUEST_CRASH: u8 = 4;
 /// Exit code when `--timeout` expires (as coreutils' `timeout`).
@@ -112,12 +115,22 @@ fn run(args: RunArgs) -> Result<u8, HeronError> {
                     return Ok(EXIT_KILLED);
                 }
             },
-            None => m.run(left, args.deterministic),
+            // The checker compares memory before and after each block: no
+            // other hart may write it meanwhile.
+            None => m.run(left, args.deterministic || args.jit_check),
         };
         drop(console);
         total_insns += m.instret();
         let tier = m.tier_stats().map(|t| (t, m.instret()));
         flush_trace(m, &args)?;
+        if let Outcome::JitDiverged { hart } = outcome {
+            let report = board.machine.harts[hart].take_jit_check_report();
+            eprintln!(
+                "heron: --jit-check: {}",
+                report.unwrap_or_default().trim_end()
+            );
+            return Ok(EXIT_JIT_DIVERGED);
+        }
         if let (Some(path), Some((begin, end))) = (&args.signature, board.signature) {
             write_signature(&board.machine, path, begin, end)?;
         }
@@ -146,7 +159,7 @@ fn jit_summary(t: &heron_cpu::tier::TierStats, instret: u64) -> String {
     let ms = t.compile_ns as f64 / 1e6;
     let per_insn = t.compile_ns as f64 / 1e3 / t.insns.max(1) as f64;
     let share = 100.0 * t.native_insns as f64 / instret.max(1) as f64;
-    format!(
+    let mut line = format!(
         "units={} declined={} insns={} compile={ms:.1}ms ({per_insn:.1}us/insn) \
          native={share:.1}% code={}KiB flushes={}",
         t.translated,
@@ -154,7 +167,11 @@ fn jit_summary(t: &heron_cpu::tier::TierStats, instret: u64) -> String {
         t.insns,
         t.code_bytes >> 10,
         t.resets
-    )
+    );
+    if t.checked + t.unchecked > 0 {
+        line.push_str(&format!(" checked={} unchecked={}", t.checked, t.unchecked));
+    }
+    line
 }
 
 /// The board the options describe.
@@ -174,6 +191,7 @@ fn board_config(args: &RunArgs) -> BoardConfig {
         jit: JitOptions {
             threshold: args.jit_threshold,
             sync: args.jit_sync,
+            check: args.jit_check,
         },
     }
 }
@@ -219,6 +237,8 @@ fn exit_code(outcome: Outcome, started: Instant) -> Option<u8> {
         // rather than letting them wrap to a false pass.
         Outcome::Exit(code) => code.min(255) as u8,
         Outcome::Quit => 0,
+        // Reported by the caller, which has the machine.
+        Outcome::JitDiverged { .. } => EXIT_JIT_DIVERGED,
         Outcome::FirmwareTrap { cause, epc, tval } => {
             eprintln!(
                 "heron: guest trapped into M-mode, which the built-in firmware leaves empty \

@@ -121,7 +121,7 @@ pub const MISA_VALUE: u64 = (2 << 62)
 
 /// CSRs not kept in [`Hart`]'s hot fields.
 #[allow(missing_docs)]
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CsrFile {
     pub mhartid: u64,
     pub medeleg: u64,

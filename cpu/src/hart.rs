@@ -179,6 +179,8 @@ pub struct Hart {
     pub(crate) tier_threshold: u32,
     /// Instructions retired by translated code.
     pub(crate) native_insns: u64,
+    /// The lockstep checker (`--jit-check`), when on.
+    pub(crate) jit_check: Option<Box<crate::interp::JitCheck>>,
     /// For translated code during a run: the `instret` at which the run's
     /// budget is spent, and the address of the hart's event word.
     pub(crate) run_end: u64,
@@ -219,6 +221,7 @@ impl Hart {
             tier: None,
             tier_threshold: u32::MAX,
             native_insns: 0,
+            jit_check: None,
             run_end: 0,
             events_word: 0,
             pending_trap: crate::trap::Trap::new(0, 0),
@@ -240,6 +243,10 @@ impl Hart {
     pub fn tier_stats(&self) -> Option<crate::tier::TierStats> {
         let mut stats = self.tier.as_ref()?.stats();
         stats.native_insns = self.native_insns;
+        if let Some((checked, unchecked)) = self.jit_check_counts() {
+            stats.checked = checked;
+            stats.unchecked = unchecked;
+        }
         Some(stats)
     }
 

@@ -18,12 +18,15 @@ use crate::tier::{exit, NativeBlock};
 use crate::trap::{cause, Trap};
 
 mod blocks;
+mod check;
 
 pub(crate) use blocks::BlockCache;
+pub(crate) use check::JitCheck;
 
 /// Longest block, in instructions.
 pub const MAX_BLOCK_OPS: usize = 64;
 /// How a block ended.
+#[derive(Debug, PartialEq, Eq)]
 enum BlockEnd {
     /// Something for the host: an intercepted ecall or a debug event.
     Host(Trap),
@@ -60,6 +63,10 @@ pub enum RunExit {
     /// The hart's event word has machine-level bits
     /// ([`heron_mmu::events::bits::INTERRUPT`], `MACHINE`).
     Event,
+    /// `--jit-check` found translated code diverging from the interpreter
+    /// ([`Hart::take_jit_check_report`] says how); the state is the
+    /// interpreter's.
+    JitDiverged,
 }
 
 /// The event word of a hart the machine did not give one (unit tests that
@@ -168,16 +175,19 @@ impl Hart {
                 }
             },
         };
+        // SAFETY: `ops` points at `n` ops of a block that stays allocated
+        // until the next `block_at` call (dropped blocks go to the
+        // graveyard, emptied only there; translating drops none).
+        let ops = unsafe { std::slice::from_raw_parts(found.ops, found.n) };
         if let (Some(native), true) = (found.native, tiered) {
+            if self.jit_check.is_some() {
+                return self.exec_checked(bus, native, ops);
+            }
             return self.exec_native(bus, native);
         }
         if tiered && self.cache.note_execution(pc, self.tier_threshold) {
             self.translate_hot(pc);
         }
-        // SAFETY: `ops` points at `n` ops of a block that stays allocated
-        // until the next `block_at` call (dropped blocks go to the
-        // graveyard, emptied only there; translating drops none).
-        let ops = unsafe { std::slice::from_raw_parts(found.ops, found.n) };
         if trace {
             self.exec_block_traced(bus, ops)
         } else {
@@ -327,6 +337,7 @@ fn host_exit(t: Trap) -> RunExit {
             addr: t.tval,
             write: t.cause == CAUSE_WATCH_WRITE,
         }),
+        check::CAUSE_CHECK_DIVERGED => RunExit::JitDiverged,
         _ => RunExit::EnvCall,
     }
 }

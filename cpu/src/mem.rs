@@ -116,6 +116,10 @@ impl Hart {
         if self.debug_armed() && kind != TlbKind::Fetch {
             return;
         }
+        // The JIT checker journals every write on the slow path.
+        if kind == TlbKind::Store && !self.store_tlb_allowed() {
+            return;
+        }
         if let Some(page) = bus.ram().page(t.pa) {
             self.tlb.fill(ctx as usize, kind, vaddr, page, t.superpage);
         }
@@ -183,6 +187,7 @@ impl Hart {
             let ctx = self.data_ctx;
             self.fill_tlb(bus, TlbKind::Load, ctx, vaddr, t);
         }
+        self.check_access(bus, t.pa, vaddr, size, false)?;
         bus.read(t.pa, size as u8)
             .map_err(|_| Trap::new(cause::LOAD_ACCESS, vaddr))
     }
@@ -211,6 +216,7 @@ impl Hart {
             return Ok(());
         }
         let t = self.translate(bus, vaddr, Access::Store, size)?;
+        self.check_access(bus, t.pa, vaddr, size, true)?;
         self.store_phys(bus, t.pa, size, value)
             .map_err(|_| Trap::new(cause::STORE_ACCESS, vaddr))?;
         if t.cacheable && !bus.is_watched_page(t.pa) {

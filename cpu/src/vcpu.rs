@@ -98,6 +98,11 @@ pub trait Vcpu: Send {
     fn flush_trace(&mut self) -> io::Result<()>;
     /// The translating tier's counters, if the hart has one.
     fn tier_stats(&self) -> Option<crate::tier::TierStats>;
+    /// Checks every translated block against the interpreter from now on
+    /// (`--jit-check`).
+    fn enable_jit_check(&mut self);
+    /// What the checker found, after [`RunExit::JitDiverged`].
+    fn take_jit_check_report(&mut self) -> Option<String>;
 }
 
 impl Vcpu for Hart {
@@ -209,6 +214,12 @@ impl Vcpu for Hart {
     }
     fn tier_stats(&self) -> Option<crate::tier::TierStats> {
         Hart::tier_stats(self)
+    }
+    fn enable_jit_check(&mut self) {
+        Hart::enable_jit_check(self);
+    }
+    fn take_jit_check_report(&mut self) -> Option<String> {
+        Hart::take_jit_check_report(self)
     }
 }
 

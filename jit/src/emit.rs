@@ -339,7 +339,8 @@ impl<'a> Emitter<'a> {
                 .load(types::I64, MEM, self.hart, (offsets::X + 8 * rd) as i32);
             self.b.def_var(v, x);
         }
-        // SYNC or WAIT: the op retired and set `pc`; leave with its code.
+        // JUMPED, SYNC or WAIT: the op retired and set `pc`; leave with
+        // its code (CHAIN for a jump, as the interpreter's block ends).
         let (ended, cont) = (self.b.create_block(), self.b.create_block());
         self.b.ins().brif(status, ended, &[], cont, &[]);
         self.b.switch_to_block(ended);
@@ -348,7 +349,13 @@ impl<'a> Emitter<'a> {
             .ins()
             .load(types::I64, MEM, self.hart, offsets::PC as i32);
         let n = self.count(i as i64 + 1);
-        let args = [next, n, status].map(BlockArg::Value);
+        let jumped = self
+            .b
+            .ins()
+            .icmp_imm_s(IntCC::Equal, status, helpers::JUMPED as i64);
+        let chain = self.b.ins().iconst(types::I32, exit::CHAIN as i64);
+        let code = self.b.ins().select(jumped, chain, status);
+        let args = [next, n, code].map(BlockArg::Value);
         self.b.ins().jump(self.exit, &args);
         self.b.switch_to_block(cont);
         if op.ends_block() {

@@ -156,6 +156,8 @@ impl Translator for Jit {
             code_bytes: self.code_bytes as u64,
             resets: self.resets,
             native_insns: 0,
+            checked: 0,
+            unchecked: 0,
         }
     }
 

@@ -24,7 +24,7 @@ enum AddrMatch {
 }
 
 /// The PMP CSR state of one hart.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Pmp {
     cfg: [u8; PMP_ENTRIES],
     addr: [u64; PMP_ENTRIES],

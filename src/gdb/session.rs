@@ -132,6 +132,8 @@ fn finish(outcome: Outcome) -> RunEvent {
         Outcome::Quit => StopReason::Terminated(Signal::SIGTERM),
         // Not reached: a firmware trap stops the guest instead (see `slice`).
         Outcome::FirmwareTrap { .. } => StopReason::Terminated(Signal::SIGSEGV),
+        // The JIT checker found a bug in heron itself.
+        Outcome::JitDiverged { .. } => StopReason::Terminated(Signal::SIGABRT),
     };
     RunEvent::Finished(reason, outcome)
 }

@@ -108,6 +108,7 @@ impl MachineCore {
                 SliceEvent::Ran
             }
             RunExit::Wfi => SliceEvent::Wfi,
+            RunExit::JitDiverged => SliceEvent::Done(Outcome::JitDiverged { hart: hart.index() }),
             RunExit::Breakpoint => SliceEvent::Breakpoint,
             RunExit::Watchpoint(hit) => SliceEvent::Watchpoint(hit),
             RunExit::EnvCall => {

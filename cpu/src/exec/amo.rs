@@ -36,6 +36,7 @@ impl Hart {
         match op.kind {
             LrW | LrD => {
                 let pa = self.translate_atomic(bus, addr, size, Access::Load)?;
+                self.check_access(bus, pa, addr, size, false)?;
                 let v = bus
                     .read(pa, size as u8)
                     .map_err(|_| Trap::new(access_fault(Access::Load), addr))?;
@@ -56,6 +57,10 @@ impl Hart {
                 let Some(r) = self.reservation.take().filter(|r| r.pa == pa) else {
                     return Ok(1);
                 };
+                if let Err(t) = self.check_access(bus, pa, addr, size, true) {
+                    self.reservation = Some(r);
+                    return Err(t);
+                }
                 if !bus.ram().contains(pa, size) {
                     self.store_phys(bus, pa, size, src).map_err(|_| fault)?;
                     return Ok(0);
@@ -76,6 +81,7 @@ impl Hart {
                 let pa = self.translate_atomic(bus, addr, size, Access::Store)?;
                 let fault = Trap::new(access_fault(Access::Store), addr);
                 let b = ext(src);
+                self.check_access(bus, pa, addr, size, true)?;
                 let apply = |old: u64| amo_result(op.kind, ext(old), b);
                 if bus.ram().contains(pa, size) {
                     // A host atomic read-modify-write, indivisible for every

@@ -9,6 +9,10 @@ use crate::decode::Op;
 use crate::exec::Next;
 use crate::hart::Hart;
 
+/// What [`exec`] returns for an op that ended the block as a jump
+/// (`sfence.vma`, `fence.i`): not an exit code of its own.
+pub const JUMPED: u32 = 4;
+
 /// Slow-path load of `size` bytes at `vaddr` (a TLB miss, MMIO, a
 /// misaligned access); the zero-extended value goes to `*out`. Returns
 /// 0, or [`exit::TRAP`] with the exception pending on the hart.
@@ -43,8 +47,10 @@ pub unsafe extern "C" fn load(
 /// does not translate itself. The op reads at most `x[rs1]` and
 /// `x[rs2]` and writes at most `x[rd]`, so the caller stores those two
 /// before and reloads `rd` after. Returns 0 (go on), [`exit::TRAP`]
-/// (the exception is pending, nothing retired), [`exit::SYNC`] (the op
-/// retired and ended the block; `pc` is set) or [`exit::WAIT`].
+/// (the exception is pending, nothing retired), [`JUMPED`] (the op
+/// retired and ended the block as a plain jump, `pc` set: the block ends
+/// with [`exit::CHAIN`], as the interpreter's does), [`exit::SYNC`] (the
+/// op retired and ended the block; `pc` is set) or [`exit::WAIT`].
 ///
 /// # Safety
 /// As for [`load`]; `op` points at an op of the block being run (the
@@ -63,7 +69,7 @@ pub unsafe extern "C" fn exec(
         Next::Trap => exit::TRAP,
         Next::Jump(target) => {
             hart.pc = target;
-            exit::SYNC
+            JUMPED
         }
         Next::Resync => exit::SYNC,
         Next::Wait => exit::WAIT,

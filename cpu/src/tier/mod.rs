@@ -88,8 +88,12 @@ pub struct TierStats {
     /// Code generations started afresh because memory was full.
     pub resets: u64,
     /// Guest instructions retired by translated code (the hart counts
-    /// these; a translator reports 0).
+    /// these and the next two; a translator reports 0).
     pub native_insns: u64,
+    /// `--jit-check`: executions of translated code compared with the
+    /// interpreter, and executions left unchecked (they touched a device).
+    pub checked: u64,
+    pub unchecked: u64,
 }
 
 impl std::ops::AddAssign for TierStats {
@@ -101,6 +105,8 @@ impl std::ops::AddAssign for TierStats {
         self.code_bytes += o.code_bytes;
         self.resets += o.resets;
         self.native_insns += o.native_insns;
+        self.checked += o.checked;
+        self.unchecked += o.unchecked;
     }
 }
 

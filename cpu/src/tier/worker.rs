@@ -289,8 +289,8 @@ mod tests {
             full_after: 2,
         };
         let events = HartEvents::for_harts(1);
-        let (worker, mut tiers) = CompileWorker::spawn(vec![Box::new(fake)], events.clone(), 5)
-            .expect("thread");
+        let (worker, mut tiers) =
+            CompileWorker::spawn(vec![Box::new(fake)], events.clone(), 5).expect("thread");
         let tier = &mut tiers[0];
         assert_eq!(tier.threshold(), 5);
         let ops: Arc<[Op]> = vec![crate::decode::decode(0x13)].into();
@@ -311,7 +311,11 @@ mod tests {
         assert!(tier.next_done().is_none(), "stale result handed out");
         drop(worker);
         assert_eq!(calls.load(Ordering::SeqCst), 2);
-        assert_eq!(resets.load(Ordering::SeqCst), 1, "the reset reached the thread");
+        assert_eq!(
+            resets.load(Ordering::SeqCst),
+            1,
+            "the reset reached the thread"
+        );
     }
 
     #[test]
