@@ -192,9 +192,12 @@ asm_tests!(
     smp_ipi["--smp", "4"],
     smp_fencei["--smp", "2"],
     smp_sbi["--bios", "builtin", "--smp", "4"],
+    tier_smc,
+    tier_fault,
+    tier_timer["--smp", "2"],
 );
 
-hot_tests!();
+hot_tests!(tier_smc, tier_fault, tier_timer["--smp", "2"],);
 
 /// The switch matters: the trapping program fails where misaligned accesses
 /// are emulated (its first check), and the emulating one where they trap.
