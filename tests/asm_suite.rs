@@ -195,9 +195,17 @@ asm_tests!(
     tier_smc,
     tier_fault,
     tier_timer["--smp", "2"],
+    tier_pagecross,
+    tier_satp,
 );
 
-hot_tests!(tier_smc, tier_fault, tier_timer["--smp", "2"],);
+hot_tests!(
+    tier_smc,
+    tier_fault,
+    tier_timer["--smp", "2"],
+    tier_pagecross,
+    tier_satp,
+);
 
 /// The switch matters: the trapping program fails where misaligned accesses
 /// are emulated (its first check), and the emulating one where they trap.
