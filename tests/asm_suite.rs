@@ -9,15 +9,44 @@
 //! `-M spike` machine, which implements the same contract as heron (the
 //! smp_* programs with `-smp N`; smp_sbi, an S-mode program behind the
 //! built-in SBI, on `-M virt` under OpenSBI).
+//!
+//! Every program runs under both engines: `<name>` with the interpreter,
+//! `jit::<name>` with the JIT translating every block on its first
+//! execution (see [`JIT`]). The tier_* programs, written for the JIT (code
+//! changing under hot translations, faults and interrupts inside them,
+//! page crossings, address-space switches), also run as `hot::<name>`, with
+//! the default threshold, so that their blocks are interpreted first and
+//! translated while they run.
 
 mod common;
 
 use std::path::PathBuf;
 
+/// Options of the interpreter runs. The engine is named: under the
+/// default (`--accel auto`) the JIT would run on hosts that support it.
+const INTERP: &[&str] = &["--accel", "interp"];
+
+/// Options of the JIT runs: every block is translated on its first
+/// execution (`--jit-threshold 1`), on the hart's own thread so that the
+/// translation points are the same in every run (`--jit-sync`); `--stats`
+/// prints the JIT's counters, which the test checks.
+const JIT: &[&str] = &[
+    "--accel",
+    "jit",
+    "--jit-threshold",
+    "1",
+    "--jit-sync",
+    "--stats",
+];
+
+/// Options of the hot runs: the default threshold, so a block runs
+/// interpreted until it is hot and translated code takes over mid-run.
+const JIT_HOT: &[&str] = &["--accel", "jit", "--jit-sync", "--stats"];
+
 /// Build `tests/asm/<name>.S`, run it under heron (with `extra` options),
-/// and return stdout. Panics with the failing check number and heron's
-/// output on failure.
-fn run_asm_test(name: &str, extra: &[&str]) -> String {
+/// and return stdout and stderr. Panics with the failing check number and
+/// heron's output on failure.
+fn run_asm_test(name: &str, extra: &[&str]) -> (String, String) {
     let (code, stdout, stderr) = run_asm_program(name, extra);
     if code != 0 {
         let meaning = match code {
@@ -29,11 +58,46 @@ fn run_asm_test(name: &str, extra: &[&str]) -> String {
             c => format!("check {c} failed"),
         };
         panic!(
-            "tests/asm/{name}.S: heron exited with {code}: {meaning}\n\
+            "tests/asm/{name}.S with {extra:?}: heron exited with {code}: {meaning}\n\
              --- guest stdout ---\n{stdout}\n--- heron stderr ---\n{stderr}"
         );
     }
-    stdout
+    (stdout, stderr)
+}
+
+/// Runs `tests/asm/<name>.S` with the interpreter; returns stdout.
+fn run_interp(name: &str, extra: &[&str]) -> String {
+    run_asm_test(name, &[INTERP, extra].concat()).0
+}
+
+/// Runs `tests/asm/<name>.S` with `engine` (JIT options) and `extra`, and
+/// requires the JIT to have translated something (with `--jit-threshold
+/// 1`, every block that ran through the block lookup). Returns stdout and
+/// the JIT's counters.
+fn run_jit_with(name: &str, engine: &[&str], extra: &[&str]) -> (String, common::JitStats) {
+    let (stdout, stderr) = run_asm_test(name, &[engine, extra].concat());
+    let stats = common::jit_stats(&stderr)
+        .unwrap_or_else(|| panic!("tests/asm/{name}.S: no JIT line in --stats:\n{stderr}"));
+    assert!(
+        stats.units > 0,
+        "tests/asm/{name}.S: the JIT translated nothing: {stats:?}"
+    );
+    (stdout, stats)
+}
+
+/// Runs `tests/asm/<name>.S` under the JIT (see [`JIT`]).
+fn run_jit(name: &str, extra: &[&str]) -> common::JitStats {
+    run_jit_with(name, JIT, extra).1
+}
+
+/// Runs `tests/asm/<name>.S` under the JIT with the default threshold:
+/// its hot code must have been translated and have run natively.
+fn run_hot(name: &str, extra: &[&str]) {
+    let stats = run_jit_with(name, JIT_HOT, extra).1;
+    assert!(
+        stats.native_percent > 0.0,
+        "tests/asm/{name}.S: no instruction ran in translated code: {stats:?}"
+    );
 }
 
 /// Builds `tests/asm/<name>.S` and runs it under heron with `extra`
@@ -52,8 +116,9 @@ fn run_asm_program(name: &str, extra: &[&str]) -> common::RunOutput {
     common::run_heron(&args)
 }
 
-/// One `#[test]` per guest program, optionally with heron options
-/// (`name ["--opt", "value"]`). Keep in step with ALL_PROGRAMS.
+/// Two `#[test]`s per guest program, optionally with heron options
+/// (`name ["--opt", "value"]`): `name` with the interpreter and
+/// `jit::name` with the JIT. Keep in step with ALL_PROGRAMS.
 macro_rules! asm_tests {
     ($($name:ident $([$($arg:expr),*])?),* $(,)?) => {
         /// Every program that has a test, by file stem.
@@ -61,9 +126,38 @@ macro_rules! asm_tests {
         $(
             #[test]
             fn $name() {
-                run_asm_test(stringify!($name), &[$($($arg),*)?]);
+                run_interp(stringify!($name), &[$($($arg),*)?]);
             }
         )*
+        /// The same programs under the JIT.
+        mod jit {
+            use super::*;
+            $(
+                #[test]
+                fn $name() {
+                    run_jit(stringify!($name), &[$($($arg),*)?]);
+                }
+            )*
+        }
+    };
+}
+
+/// A third `#[test]`, `hot::name`, for the programs written for the JIT:
+/// see [`run_hot`]. Keep in step with HOT_PROGRAMS.
+macro_rules! hot_tests {
+    ($($name:ident $([$($arg:expr),*])?),* $(,)?) => {
+        /// The programs with a hot run.
+        const HOT_PROGRAMS: &[&str] = &[$(stringify!($name)),*];
+        /// The JIT's own programs with the default threshold.
+        mod hot {
+            use super::*;
+            $(
+                #[test]
+                fn $name() {
+                    run_hot(stringify!($name), &[$($($arg),*)?]);
+                }
+            )*
+        }
     };
 }
 
@@ -98,6 +192,19 @@ asm_tests!(
     smp_ipi["--smp", "4"],
     smp_fencei["--smp", "2"],
     smp_sbi["--bios", "builtin", "--smp", "4"],
+    tier_smc,
+    tier_fault,
+    tier_timer["--smp", "2"],
+    tier_pagecross,
+    tier_satp,
+);
+
+hot_tests!(
+    tier_smc,
+    tier_fault,
+    tier_timer["--smp", "2"],
+    tier_pagecross,
+    tier_satp,
 );
 
 /// The switch matters: the trapping program fails where misaligned accesses
@@ -132,7 +239,14 @@ fn smp_programs_fail_with_too_few_harts() {
 /// on stdout intact (the other programs only use the HTIF exit path).
 #[test]
 fn htif() {
-    let stdout = run_asm_test("htif", &[]);
+    let stdout = run_interp("htif", &[]);
+    assert_eq!(stdout, "hello, heron\n", "HTIF console output");
+}
+
+/// The same under the JIT.
+#[test]
+fn jit_htif() {
+    let (stdout, _) = run_jit_with("htif", JIT, &[]);
     assert_eq!(stdout, "hello, heron\n", "HTIF console output");
 }
 
@@ -153,5 +267,18 @@ fn every_program_has_a_test() {
     assert!(
         missing.is_empty(),
         "tests/asm programs without a #[test] in asm_suite.rs: {missing:?}"
+    );
+}
+
+/// The programs written for the JIT (tier_*) must also have a hot run.
+#[test]
+fn every_tier_program_has_a_hot_test() {
+    let missing: Vec<_> = ALL_PROGRAMS
+        .iter()
+        .filter(|p| p.starts_with("tier_") && !HOT_PROGRAMS.contains(p))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "tier_* programs without a hot_tests! entry in asm_suite.rs: {missing:?}"
     );
 }

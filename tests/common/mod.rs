@@ -411,6 +411,55 @@ pub fn printed(out: &str, label: &str) -> Vec<u64> {
 /// bound (the address follows).
 pub const GDB_LISTENING: &str = "heron: gdb listening on ";
 
+/// The JIT's counters from heron's `--stats` line on stderr
+/// (`heron: jit units=N declined=N insns=N compile=… native=P% code=NKiB
+/// flushes=N`).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct JitStats {
+    /// Blocks translated.
+    pub units: u64,
+    /// Blocks the JIT left to the interpreter.
+    pub declined: u64,
+    /// Guest instructions compiled.
+    pub insns: u64,
+    /// The share of retired instructions that translated code retired, in
+    /// percent.
+    pub native_percent: f64,
+    /// Code generations started afresh.
+    pub flushes: u64,
+}
+
+/// The start of the JIT's `--stats` line.
+pub const JIT_STATS: &str = "heron: jit ";
+
+/// Parses the JIT's `--stats` line out of `stderr`; `None` if there is none
+/// (an interpreter run, or no `--stats`). Panics if the line is there but a
+/// field is missing or malformed, so a changed format is noticed.
+pub fn jit_stats(stderr: &str) -> Option<JitStats> {
+    let line = stderr.lines().find_map(|l| l.strip_prefix(JIT_STATS))?;
+    let field = |key: &str| -> &str {
+        line.split_whitespace()
+            .find_map(|kv| kv.strip_prefix(key)?.strip_prefix('='))
+            .unwrap_or_else(|| panic!("no {key}= in the JIT stats line {line:?}"))
+    };
+    let count = |key: &str| -> u64 {
+        field(key)
+            .parse()
+            .unwrap_or_else(|e| panic!("{key}= in {line:?}: {e}"))
+    };
+    let native = field("native");
+    Some(JitStats {
+        units: count("units"),
+        declined: count("declined"),
+        insns: count("insns"),
+        native_percent: native
+            .strip_suffix('%')
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("native= in {line:?} is not a percentage")),
+        flushes: count("flushes"),
+    })
+}
+
 /// Hand-encoded RV64 instructions for the tiny guests the input tests boot
 /// (no assembler needed, and no file under tests/asm).
 pub mod rv {
