@@ -28,19 +28,23 @@ const INTERP: &[&str] = &["--accel", "interp"];
 
 /// Options of the JIT runs: every block is translated on its first
 /// execution (`--jit-threshold 1`), on the hart's own thread so that the
-/// translation points are the same in every run (`--jit-sync`); `--stats`
-/// prints the JIT's counters, which the test checks.
+/// translation points are the same in every run (`--jit-sync`), and every
+/// execution of translated code is checked against the interpreter
+/// (`--jit-check`: a divergence fails the run with exit 5 and a report);
+/// `--stats` prints the JIT's counters, which the test checks.
 const JIT: &[&str] = &[
     "--accel",
     "jit",
     "--jit-threshold",
     "1",
     "--jit-sync",
+    "--jit-check",
     "--stats",
 ];
 
 /// Options of the hot runs: the default threshold, so a block runs
-/// interpreted until it is hot and translated code takes over mid-run.
+/// interpreted until it is hot and translated code takes over mid-run
+/// (no checker: harts run on threads of their own, as users run them).
 const JIT_HOT: &[&str] = &["--accel", "jit", "--jit-sync", "--stats"];
 
 /// Build `tests/asm/<name>.S`, run it under heron (with `extra` options),
@@ -82,6 +86,12 @@ fn run_jit_with(name: &str, engine: &[&str], extra: &[&str]) -> (String, common:
         stats.units > 0,
         "tests/asm/{name}.S: the JIT translated nothing: {stats:?}"
     );
+    if engine.contains(&"--jit-check") {
+        assert!(
+            stats.checked + stats.unchecked > 0,
+            "tests/asm/{name}.S: translated code never ran under the checker: {stats:?}"
+        );
+    }
     (stdout, stats)
 }
 

@@ -427,6 +427,10 @@ pub struct JitStats {
     pub native_percent: f64,
     /// Code generations started afresh.
     pub flushes: u64,
+    /// `--jit-check`: executions compared with the interpreter, and those
+    /// left unchecked (they touched a device); 0 without the checker.
+    pub checked: u64,
+    pub unchecked: u64,
 }
 
 /// The start of the JIT's `--stats` line.
@@ -448,6 +452,14 @@ pub fn jit_stats(stderr: &str) -> Option<JitStats> {
             .unwrap_or_else(|e| panic!("{key}= in {line:?}: {e}"))
     };
     let native = field("native");
+    let optional = |key: &str| -> u64 {
+        line.split_whitespace()
+            .find_map(|kv| kv.strip_prefix(key)?.strip_prefix('='))
+            .map_or(0, |v| {
+                v.parse()
+                    .unwrap_or_else(|e| panic!("{key}= in {line:?}: {e}"))
+            })
+    };
     Some(JitStats {
         units: count("units"),
         declined: count("declined"),
@@ -457,6 +469,8 @@ pub fn jit_stats(stderr: &str) -> Option<JitStats> {
             .and_then(|p| p.parse().ok())
             .unwrap_or_else(|| panic!("native= in {line:?} is not a percentage")),
         flushes: count("flushes"),
+        checked: optional("checked"),
+        unchecked: optional("unchecked"),
     })
 }
 
