@@ -95,9 +95,18 @@ fn run_jit_with(name: &str, engine: &[&str], extra: &[&str]) -> (String, common:
     (stdout, stats)
 }
 
-/// Runs `tests/asm/<name>.S` under the JIT (see [`JIT`]).
+/// Runs `tests/asm/<name>.S` under the JIT (see [`JIT`]), then again
+/// without the checker, where translated blocks chain to each other
+/// without the run loop in between (the checker runs them one by one).
 fn run_jit(name: &str, extra: &[&str]) -> common::JitStats {
-    run_jit_with(name, JIT, extra).1
+    let checked = run_jit_with(name, JIT, extra).1;
+    let unchecked: Vec<&str> = JIT
+        .iter()
+        .copied()
+        .filter(|&o| o != "--jit-check")
+        .collect();
+    run_jit_with(name, &unchecked, extra);
+    checked
 }
 
 /// Runs `tests/asm/<name>.S` under the JIT with the default threshold:

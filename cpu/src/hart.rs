@@ -97,6 +97,11 @@ pub mod offsets {
     pub const RUN_END: usize = offset_of!(Hart, run_end);
     /// `events_word`: the address of the hart's event word (a `u32`).
     pub const EVENTS_WORD: usize = offset_of!(Hart, events_word);
+    /// `jump_table`: the address of the jump cache ([`crate::tier::jump`]).
+    pub const JUMP_TABLE: usize = offset_of!(Hart, jump_table);
+    /// `chain` (a `bool`): translated code may chain through the jump
+    /// cache.
+    pub const CHAIN: usize = offset_of!(Hart, chain);
 
     const _: () = {
         assert!(X == 0 && F == 256 && PC == 512 && INSTRET == 520);
@@ -185,6 +190,12 @@ pub struct Hart {
     /// budget is spent, and the address of the hart's event word.
     pub(crate) run_end: u64,
     pub(crate) events_word: usize,
+    /// The jump cache's table (for translated code), and whether
+    /// translated code may use it to go straight on to the next block.
+    pub(crate) jump_table: usize,
+    pub(crate) chain: bool,
+    /// How translated code is called (the tier's).
+    pub(crate) native_entry: Option<crate::tier::NativeEntry>,
 }
 
 impl Hart {
@@ -224,8 +235,12 @@ impl Hart {
             jit_check: None,
             run_end: 0,
             events_word: 0,
+            jump_table: 0,
+            chain: false,
+            native_entry: None,
             pending_trap: crate::trap::Trap::new(0, 0),
         });
+        h.jump_table = h.cache.jump_table();
         h.update_contexts();
         h
     }
@@ -235,6 +250,7 @@ impl Hart {
     pub fn set_tier(&mut self, tier: crate::tier::Tier) {
         self.cache.drop_natives();
         self.tier_threshold = tier.threshold();
+        self.native_entry = Some(tier.entry());
         self.tier = Some(tier);
     }
 

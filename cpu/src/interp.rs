@@ -17,7 +17,7 @@ use crate::hart::Hart;
 use crate::tier::{exit, NativeBlock};
 use crate::trap::{cause, Trap};
 
-mod blocks;
+pub(crate) mod blocks;
 mod check;
 
 pub(crate) use blocks::BlockCache;
@@ -105,6 +105,9 @@ impl Hart {
         let tiered = self.tier.is_some() && !trace && self.debug.is_none();
         self.run_end = end;
         self.events_word = events.word_addr();
+        // Translated code may go on to the next translated block by itself
+        // unless each one must come back here (the checker).
+        self.chain = tiered && self.jit_check.is_none();
         // Traps retire nothing, so a guest whose trap handler itself traps
         // (say, mtvec pointing at unmapped memory) would never spend the
         // instruction budget: count trips through here as well.
@@ -293,8 +296,12 @@ impl Hart {
     /// interpreter would).
     #[inline]
     fn exec_native(&mut self, bus: &Bus, native: NativeBlock) -> BlockEnd {
+        let Some(entry) = self.native_entry else {
+            // No tier, so no translations: not reached.
+            return BlockEnd::Sync;
+        };
         let before = self.instret;
-        let code = native.call(self, bus);
+        let code = native.call(entry, self, bus);
         self.native_insns += self.instret.wrapping_sub(before);
         match code {
             exit::CHAIN => BlockEnd::Chain,

@@ -17,7 +17,7 @@ use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 use heron_cpu::decode::{Kind, Op};
 use heron_cpu::hart::offsets;
-use heron_cpu::tier::{exit, fence_orders, helpers};
+use heron_cpu::tier::{exit, fence_orders, helpers, jump};
 use heron_mmu::tlb::{set_offset, SET_LOAD_OFFSET, SET_STORE_OFFSET, TLB_ENTRIES};
 
 use crate::alu;
@@ -28,7 +28,20 @@ pub(crate) struct Target {
     load: Signature,
     store: Signature,
     exec: Signature,
+    /// A translated block's own: `(hart, bus) -> exit code`, tail calls.
+    block: Signature,
     frontend: TargetFrontendConfig,
+}
+
+/// The signature of translated blocks: they end by tail-calling the next
+/// one, so they use Cranelift's `tail` convention (the interpreter enters
+/// through the JIT's trampoline, see `lib.rs`).
+pub(crate) fn block_signature() -> Signature {
+    let mut sig = Signature::new(CallConv::Tail);
+    sig.params.push(AbiParam::new(types::I64));
+    sig.params.push(AbiParam::new(types::I64));
+    sig.returns.push(AbiParam::new(types::I32));
+    sig
 }
 
 impl Target {
@@ -46,6 +59,7 @@ impl Target {
             load: sig(5),
             store: sig(5),
             exec: sig(5),
+            block: block_signature(),
             frontend,
         }
     }
@@ -78,7 +92,9 @@ pub(crate) fn build(
     let load_sig = b.import_signature(target.load.clone());
     let store_sig = b.import_signature(target.store.clone());
     let exec_sig = b.import_signature(target.exec.clone());
+    let block_sig = b.import_signature(target.block.clone());
     let mut e = Emitter::start(b, ops, [load_sig, store_sig, exec_sig]);
+    e.block_sig = Some(block_sig);
     let mut offset = 0u64;
     let mut ended = false;
     for (i, op) in ops.iter().enumerate() {
@@ -121,6 +137,8 @@ struct Emitter<'a> {
     load_sig: SigRef,
     store_sig: SigRef,
     exec_sig: SigRef,
+    /// For the tail call to the next block.
+    block_sig: Option<SigRef>,
 }
 
 const MEM: MemFlagsData = MemFlagsData::trusted();
@@ -188,6 +206,7 @@ impl<'a> Emitter<'a> {
             load_sig,
             store_sig,
             exec_sig,
+            block_sig: None,
         }
     }
 
@@ -591,8 +610,77 @@ impl<'a> Emitter<'a> {
         self.b
             .ins()
             .store(MEM, instret, self.hart, offsets::INSTRET as i32);
+        let ret = self.b.create_block();
+        self.chain(next, instret, code, ret);
+        self.b.switch_to_block(ret);
         self.b.ins().return_(&[code]);
         self.b.seal_all_blocks();
         self.b.finalize(frontend);
+    }
+
+    /// After a CHAIN exit, goes straight on to the next block if it is
+    /// translated (its jump-cache slot names it) and the run loop would
+    /// run it next anyway: chaining allowed, nothing posted, budget left.
+    /// Else (and after any other exit) to `ret`.
+    fn chain(&mut self, next: Value, instret: Value, code: Value, ret: Block) {
+        let Some(sig) = self.block_sig else {
+            self.b.ins().jump(ret, &[]);
+            return;
+        };
+        let step = |e: &mut Self, stop: Value| {
+            let go = e.b.create_block();
+            e.b.ins().brif(stop, ret, &[], go, &[]);
+            e.b.switch_to_block(go);
+        };
+        step(self, code);
+        let allowed = self
+            .b
+            .ins()
+            .uload8(types::I32, MEM, self.hart, offsets::CHAIN as i32);
+        let barred = self.b.ins().icmp_imm_s(IntCC::Equal, allowed, 0);
+        step(self, barred);
+        let word = self
+            .b
+            .ins()
+            .load(types::I64, MEM, self.hart, offsets::EVENTS_WORD as i32);
+        let pending = self.b.ins().atomic_load(types::I32, MEM, word);
+        step(self, pending);
+        let end = self
+            .b
+            .ins()
+            .load(types::I64, MEM, self.hart, offsets::RUN_END as i32);
+        let left = self.b.ins().isub(end, instret);
+        let spent = self
+            .b
+            .ins()
+            .icmp_imm_s(IntCC::SignedLessThanOrEqual, left, 0);
+        step(self, spent);
+        let table = self
+            .b
+            .ins()
+            .load(types::I64, MEM, self.hart, offsets::JUMP_TABLE as i32);
+        let index = self.b.ins().ushr_imm_s(next, 1);
+        let index = self.b.ins().band_imm_s(index, jump::SLOTS as i64 - 1);
+        let offset = self.b.ins().imul_imm_s(index, jump::SIZE as i64);
+        let slot = self.b.ins().iadd(table, offset);
+        let pc = self.b.ins().load(types::I64, MEM, slot, jump::PC as i32);
+        let other_pc = self.b.ins().icmp(IntCC::NotEqual, pc, next);
+        step(self, other_pc);
+        let ctx = self.b.ins().load(types::I64, MEM, slot, jump::CTX as i32);
+        let fetch = self
+            .b
+            .ins()
+            .uload8(types::I64, MEM, self.hart, offsets::FETCH_CTX as i32);
+        let other_ctx = self.b.ins().icmp(IntCC::NotEqual, ctx, fetch);
+        step(self, other_ctx);
+        let target = self
+            .b
+            .ins()
+            .load(types::I64, MEM, slot, jump::NATIVE as i32);
+        let untranslated = self.b.ins().icmp_imm_s(IntCC::Equal, target, 0);
+        step(self, untranslated);
+        self.b
+            .ins()
+            .return_call_indirect(sig, target, &[self.hart, self.bus]);
     }
 }

@@ -19,15 +19,16 @@
 mod alu;
 mod emit;
 
-use cranelift_codegen::ir::{types, AbiParam, Signature};
+use cranelift_codegen::ir::{types, AbiParam, InstBuilder, Signature};
 use cranelift_codegen::isa::OwnedTargetIsa;
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_codegen::Context;
-use cranelift_frontend::FunctionBuilderContext;
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{default_libcall_names, Module};
 use heron_cpu::decode::Op;
-use heron_cpu::tier::{NativeBlock, NativeFn, TierStats, Translator};
+use heron_cpu::tier::{NativeBlock, NativeEntry, TierStats, Translator};
+use std::ptr::NonNull;
 
 /// Code memory one generation may use before the JIT starts afresh.
 pub const CODE_LIMIT: usize = 64 << 20;
@@ -53,6 +54,10 @@ pub struct Jit {
     isa: OwnedTargetIsa,
     target: emit::Target,
     module: Option<JITModule>,
+    /// The trampoline the interpreter enters blocks through, in a module
+    /// of its own that outlives every code generation.
+    entry_module: Option<JITModule>,
+    entry: NativeEntry,
     ctx: Context,
     builder_ctx: FunctionBuilderContext,
     /// Bytes of code in the current generation.
@@ -76,6 +81,9 @@ impl Jit {
                 .map_err(|e| JitError::Settings(format!("{k}={v}: {e}")))
         };
         set(&mut flags, "opt_level", "speed")?;
+        // Blocks tail-call their successors; Cranelift's tail calls need
+        // frame pointers.
+        set(&mut flags, "preserve_frame_pointers", "true")?;
         // The IR verifier took 45 % of compile time on the Linux boot
         // (6.5 s of 22.5 s there); debug builds keep it.
         let verify = if cfg!(debug_assertions) {
@@ -91,7 +99,10 @@ impl Jit {
             .finish(settings::Flags::new(flags))
             .map_err(|e| JitError::Settings(e.to_string()))?;
         let module = JITModule::new(JITBuilder::with_isa(isa.clone(), default_libcall_names()));
+        let (entry_module, entry) = build_entry(&isa)?;
         Ok(Jit {
+            entry_module: Some(entry_module),
+            entry,
             target: emit::Target::new(isa.default_call_conv(), isa.frontend_config()),
             isa,
             ctx: module.make_context(),
@@ -106,17 +117,8 @@ impl Jit {
         })
     }
 
-    /// `(hart, bus) -> exit code`, in the host's calling convention.
-    fn signature(&self) -> Signature {
-        let mut sig = Signature::new(self.isa.default_call_conv());
-        sig.params.push(AbiParam::new(types::I64));
-        sig.params.push(AbiParam::new(types::I64));
-        sig.returns.push(AbiParam::new(types::I32));
-        sig
-    }
-
-    fn compile(&mut self, ops: &[Op]) -> Option<NativeFn> {
-        let sig = self.signature();
+    fn compile(&mut self, ops: &[Op]) -> Option<NonNull<u8>> {
+        let sig = emit::block_signature();
         let module = self.module.as_mut()?;
         self.ctx.func.signature = sig;
         if !emit::build(&mut self.ctx.func, &mut self.builder_ctx, ops, &self.target) {
@@ -138,12 +140,48 @@ impl Jit {
         }
         module.finalize_definitions().ok()?;
         self.code_bytes += size;
-        let code = module.get_finalized_function(id);
-        // SAFETY: `code` is the entry of the function just defined with
-        // `signature()`, i.e. `extern "C"`-compatible (the ISA's default
-        // convention) `(i64, i64) -> i32`, which is `NativeFn`'s ABI.
-        Some(unsafe { std::mem::transmute::<*const u8, NativeFn>(code) })
+        NonNull::new(module.get_finalized_function(id) as *mut u8)
     }
+}
+
+/// Compiles the trampoline `(hart, bus, code) -> exit code` in the host's
+/// C convention, which calls `code` (a block, `tail` convention) with
+/// `(hart, bus)`: how the interpreter enters translated code.
+fn build_entry(isa: &OwnedTargetIsa) -> Result<(JITModule, NativeEntry), JitError> {
+    let fail = |e: &dyn std::fmt::Display| JitError::Settings(format!("entry trampoline: {e}"));
+    let mut module = JITModule::new(JITBuilder::with_isa(isa.clone(), default_libcall_names()));
+    let mut sig = Signature::new(isa.default_call_conv());
+    sig.params
+        .extend([types::I64, types::I64, types::I64].map(AbiParam::new));
+    sig.returns.push(AbiParam::new(types::I32));
+    let mut ctx = module.make_context();
+    ctx.func.signature = sig;
+    let mut fbc = FunctionBuilderContext::new();
+    {
+        let mut b = FunctionBuilder::new(&mut ctx.func, &mut fbc);
+        let block_sig = b.import_signature(emit::block_signature());
+        let start = b.create_block();
+        b.append_block_params_for_function_params(start);
+        b.switch_to_block(start);
+        let p = b.block_params(start).to_vec();
+        let call = b.ins().call_indirect(block_sig, p[2], &[p[0], p[1]]);
+        let code = b.inst_results(call)[0];
+        b.ins().return_(&[code]);
+        b.seal_all_blocks();
+        b.finalize(isa.frontend_config());
+    }
+    let id = module
+        .declare_anonymous_function(&ctx.func.signature)
+        .map_err(|e| fail(&e))?;
+    module.define_function(id, &mut ctx).map_err(|e| fail(&e))?;
+    module.finalize_definitions().map_err(|e| fail(&e))?;
+    let code = module.get_finalized_function(id);
+    // SAFETY: `code` is the function just defined with the signature
+    // `(i64, i64, i64) -> i32` in the ISA's default (C) convention, which
+    // is `NativeEntry`'s ABI (pointers are i64 on every 64-bit host
+    // Cranelift supports).
+    let entry = unsafe { std::mem::transmute::<*const u8, NativeEntry>(code) };
+    Ok((module, entry))
 }
 
 impl Translator for Jit {
@@ -159,6 +197,10 @@ impl Translator for Jit {
             checked: 0,
             unchecked: 0,
         }
+    }
+
+    fn entry(&self) -> NativeEntry {
+        self.entry
     }
 
     fn translate(&mut self, ops: &[Op]) -> Option<NativeBlock> {
@@ -218,6 +260,10 @@ impl Drop for Jit {
         if let Some(module) = self.module.take() {
             // SAFETY: the Jit belongs to one hart and goes with it; nothing
             // can call the hart's native blocks once it is being dropped.
+            unsafe { module.free_memory() };
+        }
+        if let Some(module) = self.entry_module.take() {
+            // SAFETY: as above; the trampoline is only called to run blocks.
             unsafe { module.free_memory() };
         }
     }

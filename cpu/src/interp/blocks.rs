@@ -15,7 +15,8 @@ use crate::tier::{Hot, NativeBlock};
 use crate::trap::{cause, Trap};
 
 const FAST_SLOTS: usize = 4096;
-const JUMP_SLOTS: usize = 1024;
+/// Entries of the virtual-pc cache (translated code indexes it too).
+pub(crate) const JUMP_SLOTS: usize = 1024;
 /// Decoded instructions kept before the whole cache is dropped and rebuilt.
 const MAX_CACHED_OPS: usize = 1 << 22;
 
@@ -74,8 +75,12 @@ pub(crate) struct BlockCache {
     jump: Box<[JumpSlot; JUMP_SLOTS]>,
 }
 
+/// One entry of the virtual-pc cache. `#[repr(C)]`: translated code
+/// looks up its successor here (see [`crate::tier::jump`]); a cache line
+/// each.
 #[derive(Clone, Copy)]
-struct JumpSlot {
+#[repr(C, align(64))]
+pub(crate) struct JumpSlot {
     pc: u64,
     ctx: u64,
     ops: *const Op,
@@ -117,9 +122,27 @@ fn found(entry: FastSlot) -> Found {
     }
 }
 
+/// The jump-cache slot of `pc` (translated code computes the same).
 #[inline(always)]
 fn jump_slot(pc: u64) -> usize {
     ((pc >> 1) as usize) & (JUMP_SLOTS - 1)
+}
+
+/// Offsets into a [`JumpSlot`], for translated code.
+pub(crate) mod jump_layout {
+    use super::JumpSlot;
+    use std::mem::{offset_of, size_of};
+
+    pub(crate) const PC: usize = offset_of!(JumpSlot, pc);
+    pub(crate) const CTX: usize = offset_of!(JumpSlot, ctx);
+    pub(crate) const NATIVE: usize = offset_of!(JumpSlot, native);
+    pub(crate) const SIZE: usize = size_of::<JumpSlot>();
+
+    const _: () = {
+        assert!(SIZE == 64, "a slot is indexed with a shift by 6");
+        // `Option<NativeBlock>` is a nullable code pointer.
+        assert!(size_of::<Option<crate::tier::NativeBlock>>() == 8);
+    };
 }
 
 impl BlockCache {
@@ -132,6 +155,11 @@ impl BlockCache {
             cached_ops: 0,
             jump: Box::new([EMPTY_JUMP; JUMP_SLOTS]),
         }
+    }
+
+    /// The address of the virtual-pc cache's table (it stays put: boxed).
+    pub(crate) fn jump_table(&self) -> usize {
+        self.jump.as_ptr() as usize
     }
 
     /// Forgets virtual-pc lookups (translations or blocks changed).

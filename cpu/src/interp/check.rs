@@ -422,7 +422,19 @@ fn state_diffs(out: &mut String, n: &ArchState, i: &ArchState) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tier::{exit, NativeFn, Tier, TierStats, Translator};
+    use crate::tier::{exit, NativeEntry, Tier, TierStats, Translator};
+    use std::ptr::NonNull;
+
+    /// The fakes' blocks are Rust functions with the C ABI.
+    type NativeFn = unsafe extern "C" fn(*mut Hart, *const Bus) -> u32;
+
+    /// Calls such a block.
+    unsafe extern "C" fn c_entry(hart: *mut Hart, bus: *const Bus, code: *const u8) -> u32 {
+        // SAFETY: every block of `Fixed` is a `NativeFn`.
+        let f = unsafe { std::mem::transmute::<*const u8, NativeFn>(code) };
+        // SAFETY: the run loop's pointers, passed on.
+        unsafe { f(hart, bus) }
+    }
     use crate::RunExit;
     use heron_mmu::GuestRam;
 
@@ -435,10 +447,15 @@ mod tests {
         fn stats(&self) -> TierStats {
             TierStats::default()
         }
+        fn entry(&self) -> NativeEntry {
+            c_entry
+        }
         fn translate(&mut self, _ops: &[Op]) -> Option<NativeBlock> {
+            let code = NonNull::new(self.0 as *mut u8)?;
             // SAFETY: the functions below keep the contract for the one
-            // block the tests run (`addi a0, a0, 1; j .-4`).
-            Some(unsafe { NativeBlock::new(self.0) })
+            // block the tests run (`addi a0, a0, 1; j .-4`), called
+            // through `c_entry`.
+            Some(unsafe { NativeBlock::new(code) })
         }
         fn take_reset(&mut self) -> bool {
             false

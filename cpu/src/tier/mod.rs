@@ -10,6 +10,8 @@
 //! `instret` and the registers exactly as the interpreter would have left
 //! them at that point.
 
+use std::ptr::NonNull;
+
 use heron_mmu::Bus;
 
 use crate::decode::Op;
@@ -37,38 +39,68 @@ pub mod exit {
     pub const WAIT: u32 = 3;
 }
 
-/// The signature of a translated block: `(hart, bus) -> exit code`.
-pub type NativeFn = unsafe extern "C" fn(*mut Hart, *const Bus) -> u32;
+/// How the interpreter calls translated code: `(hart, bus, code) -> exit
+/// code`, the translator's own way into its code (its calling convention
+/// may not be Rust's: the JIT's blocks tail-call each other).
+pub type NativeEntry = unsafe extern "C" fn(*mut Hart, *const Bus, *const u8) -> u32;
 
-/// Host code for one block.
+/// Host code for one block: its address, for the translator's
+/// [`NativeEntry`] (and for translated code that chains to it through the
+/// jump cache, see [`jump`]). A nullable pointer as `Option`.
 #[derive(Clone, Copy, Debug)]
-pub struct NativeBlock(NativeFn);
+#[repr(transparent)]
+pub struct NativeBlock(NonNull<u8>);
+
+// SAFETY: the address of code that is never written after it was made;
+// which thread calls it is up to the hart that holds it.
+unsafe impl Send for NativeBlock {}
 
 impl NativeBlock {
     /// Wraps translated code.
     ///
     /// # Safety
-    /// `f` must be code that, given the `*mut Hart` and `*const Bus` the
-    /// interpreter passes, touches the hart only through the documented
-    /// offsets and the [`helpers`], emulates exactly the ops it was made
-    /// from, returns an [`exit`] code with the state that code promises,
-    /// (it may refer to those ops: a block's ops outlive its translation),
-    /// and stays mapped as long as any hart may call it (the translator
-    /// keeps its code memory until [`Translator::take_reset`] says the
-    /// interpreter has forgotten every block it returned).
-    pub unsafe fn new(f: NativeFn) -> Self {
-        NativeBlock(f)
+    /// `code`, called through its translator's [`Translator::entry`] with
+    /// the `*mut Hart` and `*const Bus` the interpreter passes, must touch
+    /// the hart only through the documented offsets and the [`helpers`],
+    /// emulate exactly the ops it was made from (it may refer to those
+    /// ops: a block's ops outlive its translation), return an [`exit`]
+    /// code with the state that code promises, and stay mapped as long as
+    /// any hart may call it (the translator keeps its code memory until a
+    /// [`Translator::reset`], which comes only after the interpreter has
+    /// forgotten every block it returned).
+    pub unsafe fn new(code: NonNull<u8>) -> Self {
+        NativeBlock(code)
     }
 
-    /// Runs the block on `hart`.
+    /// Runs the block on `hart` through `entry`, its translator's.
     #[inline]
-    pub(crate) fn call(self, hart: &mut Hart, bus: &Bus) -> u32 {
+    pub(crate) fn call(self, entry: NativeEntry, hart: &mut Hart, bus: &Bus) -> u32 {
         // SAFETY: `NativeBlock::new`'s contract: the code only accesses the
         // hart and bus it is given, in the ways the interpreter would; both
         // pointers are valid, unaliased for the call's duration (`hart` is
         // borrowed mutably here, `bus` shared).
-        unsafe { (self.0)(hart, bus) }
+        unsafe { entry(hart, bus, self.0.as_ptr()) }
     }
+}
+
+/// The jump cache as translated code reads it to go straight on to the
+/// next translated block: slot `(pc >> 1) & (SLOTS - 1)` of the table at
+/// [`crate::hart::offsets::JUMP_TABLE`], `SIZE` bytes each, matches if its
+/// `pc` and `ctx` (the hart's fetch context) match; its `native` is the
+/// block's code or 0. Valid while the hart's `chain` byte is set.
+pub mod jump {
+    use crate::interp::blocks::{jump_layout, JUMP_SLOTS};
+
+    /// Slots in the table.
+    pub const SLOTS: usize = JUMP_SLOTS;
+    /// Bytes per slot.
+    pub const SIZE: usize = jump_layout::SIZE;
+    /// Offset of the slot's virtual pc (u64).
+    pub const PC: usize = jump_layout::PC;
+    /// Offset of its fetch context (u64).
+    pub const CTX: usize = jump_layout::CTX;
+    /// Offset of its code address (u64, 0: not translated).
+    pub const NATIVE: usize = jump_layout::NATIVE;
 }
 
 /// What a translator did so far, and how much of the guest's work its
@@ -118,6 +150,8 @@ impl std::ops::AddAssign for TierStats {
 pub trait Translator: Send {
     /// Its counters.
     fn stats(&self) -> TierStats;
+    /// How its code is called; valid as long as the translator lives.
+    fn entry(&self) -> NativeEntry;
     /// Host code for the block of `ops` (decoded from one page, as the
     /// interpreter runs them), or `None` if it contains something the
     /// translator leaves to the interpreter.

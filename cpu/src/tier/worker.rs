@@ -16,7 +16,7 @@ use std::thread::JoinHandle;
 
 use heron_mmu::events::{bits, HartEvents};
 
-use super::{NativeBlock, TierStats, Translator};
+use super::{NativeBlock, NativeEntry, TierStats, Translator};
 use crate::decode::Op;
 
 type Shared = Arc<Mutex<Box<dyn Translator>>>;
@@ -66,6 +66,7 @@ struct Link {
 /// and (with a compile thread) the link to it.
 pub struct Tier {
     translator: Shared,
+    entry: NativeEntry,
     link: Option<Link>,
     threshold: u32,
     generation: u64,
@@ -85,6 +86,7 @@ impl Tier {
     /// in every run (tests, profiles).
     pub fn inline(translator: Box<dyn Translator>, threshold: u32) -> Tier {
         Tier {
+            entry: translator.entry(),
             translator: Arc::new(Mutex::new(translator)),
             link: None,
             threshold: threshold.max(1),
@@ -95,6 +97,12 @@ impl Tier {
     /// Executions of a block before it is translated.
     pub(crate) fn threshold(&self) -> u32 {
         self.threshold
+    }
+
+    /// How the translator's code is called (valid while the tier lives:
+    /// it shares the translator).
+    pub(crate) fn entry(&self) -> NativeEntry {
+        self.entry
     }
 
     /// The translator's counters.
@@ -262,6 +270,9 @@ mod tests {
         fn stats(&self) -> TierStats {
             TierStats::default()
         }
+        fn entry(&self) -> NativeEntry {
+            never_called
+        }
         fn translate(&mut self, _ops: &[Op]) -> Option<NativeBlock> {
             self.calls.fetch_add(1, Ordering::SeqCst);
             None
@@ -272,6 +283,15 @@ mod tests {
         fn reset(&mut self) {
             self.resets.fetch_add(1, Ordering::SeqCst);
         }
+    }
+
+    /// The fake makes no code, so nothing calls its entry.
+    unsafe extern "C" fn never_called(
+        _: *mut crate::hart::Hart,
+        _: *const heron_mmu::Bus,
+        _: *const u8,
+    ) -> u32 {
+        unreachable!("no code was made")
     }
 
     fn wait_translated(events: &HartEvents) {
