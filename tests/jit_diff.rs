@@ -163,28 +163,10 @@ fn random_op(r: &mut Rng, out: &mut String) {
             let off = data_offset(r, size);
             writeln!(out, "  {op} x{a}, {off}(x29)")
         }
-        // The executor's helper: double-precision FP (flags accrue in
-        // fflags, results reach x registers) and AMOs on the data area.
-        34..=39 | 89..=90 => {
-            let (f1, f2, f3) = (r.below(8), r.below(8), r.below(8));
-            let line = match r.below(8) {
-                0 => format!("fcvt.d.l f{f1}, x{a}"),
-                1 => format!("fmv.d.x f{f1}, x{a}"),
-                2 => format!(
-                    "{} f{f1}, f{f2}, f{f3}",
-                    r.pick(&["fadd.d", "fsub.d", "fmul.d", "fdiv.d"])
-                ),
-                3 => format!("fsqrt.d f{f1}, f{f2}"),
-                4 => format!("fcvt.l.d x{d}, f{f1}, rtz"),
-                5 => format!("fmv.x.d x{d}, f{f1}"),
-                6 => format!(
-                    "{} x{d}, f{f1}, f{f2}",
-                    r.pick(&["feq.d", "flt.d", "fle.d"])
-                ),
-                _ => format!("fmadd.d f{f1}, f{f2}, f{f3}, f{f1}"),
-            };
-            writeln!(out, "  {line}")
-        }
+        // Double-precision FP (flags accrue in fflags, results reach x
+        // registers and the data area): the JIT's fast path where the
+        // outcome is certain, the executor's helper otherwise.
+        34..=39 | 89..=90 => random_fp(r, out, d, a),
         91 => {
             let amo = r.pick(&[
                 "amoadd.d",
@@ -220,6 +202,45 @@ fn data_offset(r: &mut Rng, size: u64) -> u64 {
     }
 }
 
+/// One random F/D instruction into `out` (`d`, `a`: x registers).
+fn random_fp(r: &mut Rng, out: &mut String, d: u64, a: u64) -> std::fmt::Result {
+    let (f1, f2, f3) = (r.below(8), r.below(8), r.below(8));
+    // Random rounding modes (static, or dynamic after fsrmi) keep
+    // the JIT's round-to-nearest fast path honest.
+    let rm = r.pick(&["", ", rne", ", rtz", ", rdn", ", rup", ", rmm", ", dyn"]);
+    let line = match r.below(12) {
+        0 => format!("fcvt.d.l f{f1}, x{a}"),
+        1 => format!("fmv.d.x f{f1}, x{a}"),
+        2 => format!(
+            "{} f{f1}, f{f2}, f{f3}{rm}",
+            r.pick(&["fadd.d", "fsub.d", "fmul.d", "fdiv.d"])
+        ),
+        3 => format!("fsqrt.d f{f1}, f{f2}"),
+        4 => format!("fcvt.l.d x{d}, f{f1}, rtz"),
+        5 => format!("fmv.x.d x{d}, f{f1}"),
+        6 => format!(
+            "{} x{d}, f{f1}, f{f2}",
+            r.pick(&["feq.d", "flt.d", "fle.d"])
+        ),
+        7 => format!(
+            "{} f{f1}, f{f2}, f{f3}, f{f1}{rm}",
+            r.pick(&["fmadd.d", "fmsub.d", "fnmsub.d", "fnmadd.d"])
+        ),
+        8 => format!("fsrmi x0, {}", r.below(5)),
+        9 => format!("fld f{f1}, {}(x29)", data_offset(r, 8)),
+        10 => format!("fsd f{f1}, {}(x29)", data_offset(r, 8)),
+        _ => {
+            let (op, size) = if r.below(2) == 0 {
+                ("flw", 4)
+            } else {
+                ("fsw", 4)
+            };
+            format!("{op} f{f1}, {}(x29)", data_offset(r, size))
+        }
+    };
+    writeln!(out, "  {line}")
+}
+
 /// Edge values and random ones for the initial registers.
 fn initial_value(r: &mut Rng) -> u64 {
     const EDGES: &[u64] = &[
@@ -246,12 +267,29 @@ fn initial_value(r: &mut Rng) -> u64 {
 fn program(seed: u64) -> String {
     let mut r = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
     let mut s = String::from(include_str!("jit/prologue.S"));
+    // Odd seeds are FP-heavy: f0-f7 start as small integers (exact), half
+    // of them with fflags.NX already accrued, and the body has extra FP
+    // arithmetic — the JIT's inline FP path runs only with NX set.
+    let fp_heavy = seed % 2 == 1;
+    if fp_heavy {
+        for f in 0..8 {
+            let v = r.below(2001) as i64 - 1000;
+            writeln!(s, "  li x1, {v}\n  fcvt.d.l f{f}, x1").unwrap();
+        }
+        if seed % 4 == 1 {
+            s.push_str("  fsflagsi 1\n");
+        }
+    }
     for reg in 1..=26 {
         writeln!(s, "  li x{reg}, {:#x}", initial_value(&mut r)).unwrap();
     }
     writeln!(s, "  li x31, {ITERATIONS}\nloop:").unwrap();
     for _ in 0..BODY {
         random_op(&mut r, &mut s);
+        if fp_heavy && r.below(3) == 0 {
+            let (d, a) = (dest(&mut r), src(&mut r));
+            random_fp(&mut r, &mut s, d, a).unwrap();
+        }
     }
     s.push_str(include_str!("jit/epilogue.S"));
     s

@@ -85,6 +85,10 @@ pub mod offsets {
     pub const INSTRET: usize = offset_of!(Hart, instret);
     /// `fflags`.
     pub const FFLAGS: usize = offset_of!(Hart, fflags);
+    /// `frm` (a byte).
+    pub const FRM: usize = offset_of!(Hart, frm);
+    /// `mstatus`.
+    pub const MSTATUS: usize = offset_of!(Hart, mstatus);
     /// `fetch_ctx`.
     pub const FETCH_CTX: usize = offset_of!(Hart, fetch_ctx);
     /// `data_ctx`.
@@ -105,7 +109,8 @@ pub mod offsets {
 
     const _: () = {
         assert!(X == 0 && F == 256 && PC == 512 && INSTRET == 520);
-        assert!(FFLAGS == 528 && FETCH_CTX == 531 && DATA_CTX == 532);
+        assert!(FFLAGS == 528 && FRM == 529 && FETCH_CTX == 531 && DATA_CTX == 532);
+        assert!(MSTATUS == 536);
         // The TLB's entries are two u64s: keep them 8-aligned.
         assert!(TLB.is_multiple_of(8));
         assert!(std::mem::size_of::<bool>() == 1);

@@ -12,9 +12,15 @@
 //! interpreter would.
 //!
 //! Emitted inline: RV64I, M, Zba, Zbb (but `orc.b`), Zbs, Zicond, `fence`
-//! and `fence.i`. Everything else (F/D, A, CSR and system instructions) is
-//! a call to the interpreter's executor for that op
-//! (`heron_cpu::tier::helpers::exec`), so any block can be translated.
+//! and `fence.i`; F/D loads and stores and double-precision add, sub,
+//! mul, div and the fused multiply-adds where the outcome is certain
+//! (`emit::fp`: FS dirty, round to nearest even, inexact already accrued,
+//! finite operands and a normal result — else the executor). Everything
+//! else (the rest of F/D, A, CSR and system instructions) is a call to the
+//! interpreter's executor for that op (`heron_cpu::tier::helpers::exec`),
+//! so any block can be translated. A block that ends in a plain jump or
+//! fall-through tail-calls its successor when the jump cache holds its
+//! translation (`emit::Emitter::chain`).
 
 mod alu;
 mod emit;

@@ -18,9 +18,12 @@ use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 use heron_cpu::decode::{Kind, Op};
 use heron_cpu::hart::offsets;
 use heron_cpu::tier::{exit, fence_orders, helpers, jump};
-use heron_mmu::tlb::{set_offset, SET_LOAD_OFFSET, SET_STORE_OFFSET, TLB_ENTRIES};
+use heron_mmu::tlb::{set_offset, SET_LOAD_OFFSET, SET_STORE_OFFSET};
 
 use crate::alu;
+
+mod fp;
+mod mem;
 
 /// What code generation needs of the host: the helpers' signatures (for
 /// `call_indirect`) and the frontend configuration.
@@ -272,6 +275,10 @@ impl<'a> Emitter<'a> {
     fn op(&mut self, i: usize, offset: u64, op: &Op) -> bool {
         use Kind::*;
         let pc = self.pc_at(offset);
+        if fp::handles(op) {
+            self.fp_op(i, pc, op);
+            return false;
+        }
         if !native(op) {
             return self.interpret(i, pc, op);
         }
@@ -416,141 +423,6 @@ impl<'a> Emitter<'a> {
             self.b.ins().brif(taken, self.exit, &args, cont, &[]);
         }
         self.b.switch_to_block(cont);
-    }
-
-    /// The TLB entry `vaddr` would use in `table`, and whether it hits for
-    /// an access of `size` bytes (the tag compare of `mmu::tlb`).
-    fn tlb_probe(&mut self, table: Value, vaddr: Value, size: i64) -> (Value, Value) {
-        let index = self.b.ins().ushr_imm_s(vaddr, 12);
-        let index = self.b.ins().band_imm_s(index, TLB_ENTRIES as i64 - 1);
-        let offset = self.b.ins().ishl_imm_s(index, 4);
-        let entry = self.b.ins().iadd(table, offset);
-        let tag = self.b.ins().load(types::I64, MEM, entry, 0);
-        let masked = self.b.ins().band_imm_s(vaddr, !0xfffi64 | (size - 1));
-        let hit = self.b.ins().icmp(IntCC::Equal, tag, masked);
-        (entry, hit)
-    }
-
-    fn load(&mut self, i: usize, pc: Value, op: &Op) {
-        use Kind::*;
-        let size: i64 = match op.kind {
-            Lb | Lbu => 1,
-            Lh | Lhu => 2,
-            Lw | Lwu => 4,
-            _ => 8,
-        };
-        let base = self.x(op.rs1);
-        let vaddr = self.b.ins().iadd_imm_s(base, op.imm as i64);
-        let (entry, hit) = self.tlb_probe(self.load_tlb, vaddr, size);
-        let (fast, slow, join) = (
-            self.b.create_block(),
-            self.b.create_block(),
-            self.b.create_block(),
-        );
-        self.b.append_block_param(join, types::I64);
-        self.b.ins().brif(hit, fast, &[], slow, &[]);
-        self.b.set_cold_block(slow);
-
-        self.b.switch_to_block(fast);
-        let addend = self.b.ins().load(types::I64, MEM, entry, 8);
-        let host = self.b.ins().iadd(vaddr, addend);
-        let raw = match size {
-            1 => self.b.ins().uload8(types::I64, MEM, host, 0),
-            2 => self.b.ins().uload16(types::I64, MEM, host, 0),
-            4 => self.b.ins().uload32(MEM, host, 0),
-            _ => self.b.ins().load(types::I64, MEM, host, 0),
-        };
-        self.b.ins().jump(join, &[BlockArg::Value(raw)]);
-
-        self.b.switch_to_block(slow);
-        let out = self.b.ins().stack_addr(types::I64, self.slot, 0);
-        let size_v = self.b.ins().iconst(types::I64, size);
-        let status = self.call_helper(
-            helpers::load as *const () as usize,
-            true,
-            [vaddr, size_v, out],
-        );
-        self.trap_if(status, i, pc);
-        let raw = self
-            .b
-            .ins()
-            .stack_load(types::I64, types::I64, self.slot, 0);
-        self.b.ins().jump(join, &[BlockArg::Value(raw)]);
-
-        self.b.switch_to_block(join);
-        let raw = self.b.block_params(join)[0];
-        let v = match op.kind {
-            Lb => self.sext(raw, types::I8),
-            Lh => self.sext(raw, types::I16),
-            Lw => self.sext(raw, types::I32),
-            _ => raw,
-        };
-        self.set_x(op.rd, v);
-    }
-
-    fn sext(&mut self, v: Value, ty: types::Type) -> Value {
-        let narrow = self.b.ins().ireduce(ty, v);
-        self.b.ins().sextend(types::I64, narrow)
-    }
-
-    fn store(&mut self, i: usize, pc: Value, op: &Op) {
-        use Kind::*;
-        let size: i64 = match op.kind {
-            Sb => 1,
-            Sh => 2,
-            Sw => 4,
-            _ => 8,
-        };
-        let base = self.x(op.rs1);
-        let value = self.x(op.rs2);
-        let vaddr = self.b.ins().iadd_imm_s(base, op.imm as i64);
-        let (entry, hit) = self.tlb_probe(self.store_tlb, vaddr, size);
-        let (fast, slow, join) = (
-            self.b.create_block(),
-            self.b.create_block(),
-            self.b.create_block(),
-        );
-        self.b.ins().brif(hit, fast, &[], slow, &[]);
-        self.b.set_cold_block(slow);
-
-        self.b.switch_to_block(fast);
-        let addend = self.b.ins().load(types::I64, MEM, entry, 8);
-        let host = self.b.ins().iadd(vaddr, addend);
-        match size {
-            1 => self.b.ins().istore8(MEM, value, host, 0),
-            2 => self.b.ins().istore16(MEM, value, host, 0),
-            4 => self.b.ins().istore32(MEM, value, host, 0),
-            _ => self.b.ins().store(MEM, value, host, 0),
-        };
-        self.b.ins().jump(join, &[]);
-
-        self.b.switch_to_block(slow);
-        let size_v = self.b.ins().iconst(types::I64, size);
-        let status = self.call_helper(
-            helpers::store as *const () as usize,
-            false,
-            [vaddr, size_v, value],
-        );
-        self.trap_if(status, i, pc);
-        // Not a trap: 0 goes on, SYNC (a device) ends the block after it.
-        let sync = self.b.create_block();
-        self.b.ins().brif(status, sync, &[], join, &[]);
-        self.b.set_cold_block(sync);
-        self.b.switch_to_block(sync);
-        let next = self.b.ins().iadd_imm_s(pc, op.len as i64);
-        let n = self.count(i as i64 + 1);
-        self.leave(next, n, exit::SYNC);
-
-        self.b.switch_to_block(join);
-    }
-
-    /// Calls a slow-path helper with `(hart, bus, args...)`; its status.
-    fn call_helper(&mut self, f: usize, load: bool, args: [Value; 3]) -> Value {
-        let callee = self.b.ins().iconst(types::I64, f as i64);
-        let sig = if load { self.load_sig } else { self.store_sig };
-        let all = [self.hart, self.bus, args[0], args[1], args[2]];
-        let call = self.b.ins().call_indirect(sig, callee, &all);
-        self.b.inst_results(call)[0]
     }
 
     /// Leaves with TRAP (the helper parked the exception on the hart) if
