@@ -116,6 +116,18 @@ pub(crate) fn build(
     true
 }
 
+/// Whether some op of the block jumps or branches back to its start (a
+/// loop inside the translation: see `Emitter::back_edge`).
+fn loops_to_start(ops: &[Op]) -> bool {
+    let mut offset = 0i64;
+    ops.iter().any(|op| {
+        let back =
+            (op.kind == Kind::Jal || op.kind.is_cond_branch()) && offset + op.imm as i64 == 0;
+        offset += op.len as i64;
+        back
+    })
+}
+
 struct Emitter<'a> {
     b: FunctionBuilder<'a>,
     hart: Value,
@@ -134,6 +146,9 @@ struct Emitter<'a> {
     retired: Variable,
     /// `instret` on entry.
     instret: Value,
+    /// With a loop to the block's start: the event word's address and the
+    /// instructions left in the run's budget on entry.
+    loop_check: Option<(Value, Value)>,
     /// Where a back-edge to the block's start jumps.
     head: Block,
     exit: Block,
@@ -186,6 +201,14 @@ impl<'a> Emitter<'a> {
             }
         }
         let instret = b.ins().load(types::I64, MEM, hart, offsets::INSTRET as i32);
+        // What every trip round the block's loop checks, loaded once.
+        let loop_check = loops_to_start(ops).then(|| {
+            let word = b
+                .ins()
+                .load(types::I64, MEM, hart, offsets::EVENTS_WORD as i32);
+            let end = b.ins().load(types::I64, MEM, hart, offsets::RUN_END as i32);
+            (word, b.ins().isub(end, instret))
+        });
         let retired = b.declare_var(types::I64);
         let zero = b.ins().iconst(types::I64, 0);
         b.def_var(retired, zero);
@@ -193,6 +216,7 @@ impl<'a> Emitter<'a> {
         b.ins().jump(head, &[]);
         b.switch_to_block(head);
         Emitter {
+            loop_check,
             b,
             hart,
             bus,
@@ -238,22 +262,19 @@ impl<'a> Emitter<'a> {
     fn back_edge(&mut self, i: usize) {
         let r = self.count(i as i64 + 1);
         self.b.def_var(self.retired, r);
-        let word = self
-            .b
-            .ins()
-            .load(types::I64, MEM, self.hart, offsets::EVENTS_WORD as i32);
+        let Some((word, budget)) = self.loop_check else {
+            // `loops_to_start` found every back-edge: not reached.
+            let code = self.b.ins().iconst(types::I32, exit::CHAIN as i64);
+            let args = [self.entry_pc, r, code].map(BlockArg::Value);
+            self.b.ins().jump(self.exit, &args);
+            return;
+        };
         let pending = self.b.ins().atomic_load(types::I32, MEM, word);
         let posted = self.b.ins().icmp_imm_s(IntCC::NotEqual, pending, 0);
-        let end = self
-            .b
-            .ins()
-            .load(types::I64, MEM, self.hart, offsets::RUN_END as i32);
-        let now = self.b.ins().iadd(self.instret, r);
-        let left = self.b.ins().isub(end, now);
         let spent = self
             .b
             .ins()
-            .icmp_imm_s(IntCC::SignedLessThanOrEqual, left, 0);
+            .icmp(IntCC::SignedGreaterThanOrEqual, r, budget);
         let stop = self.b.ins().bor(posted, spent);
         let code = self.b.ins().iconst(types::I32, exit::CHAIN as i64);
         let args = [self.entry_pc, r, code].map(BlockArg::Value);
