@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Linux boot benchmark: boots the Debian guest from scripts/guest-image.sh
-# (same kernel, initramfs and disk) on heron and on `qemu-system-riscv64
-# -M virt` (QEMU's own OpenSBI), RUNS times each, and prints the wall time
+# (same kernel, initramfs and disk) on heron (with the JIT and with the
+# interpreter alone) and on `qemu-system-riscv64 -M virt` (QEMU's own
+# OpenSBI), RUNS times each, interleaved, and prints the wall time
 # from start to the guest's "heron-guest: ready" line (kernel boot, modules,
 # root mounted) and to poweroff (the command is `true`, then the guest
 # unmounts its root and powers off), with the heron/QEMU ratio of the
@@ -104,18 +105,22 @@ boot_timed() {
 failed=0
 rows=()
 declare -A READY OFF
-for emu in heron qemu; do
-    skip=SKIP_${emu^^}
-    [[ ${!skip} != 1 ]] || continue
-    for ((i = 1; i <= RUNS; i++)); do
+# heron runs with each engine: the JIT (the default on x86-64) and the
+# interpreter; runs of the three alternate, so that a noisy stretch of the
+# host does not land on one emulator only.
+EMUS=()
+[[ $SKIP_HERON == 1 ]] || EMUS+=(heron-jit heron-interp)
+[[ $SKIP_QEMU == 1 ]] || EMUS+=(qemu)
+for ((i = 1; i <= RUNS; i++)); do
+    for emu in "${EMUS[@]}"; do
         log=$OUT/$emu.$i
-        if [[ $emu == heron ]]; then
-            boot_timed "$log" "${HERON_CMD[@]}"
-        else
-            boot_timed "$log" "${QEMU_CMD[@]}"
-        fi
+        case $emu in
+        heron-jit) boot_timed "$log" "${HERON_CMD[@]}" --accel jit ;;
+        heron-interp) boot_timed "$log" "${HERON_CMD[@]}" --accel interp ;;
+        *) boot_timed "$log" "${QEMU_CMD[@]}" ;;
+        esac
         mips=-
-        if [[ $emu == heron ]]; then
+        if [[ $emu == heron* ]]; then
             # heron --stats: "heron: instret=N elapsed=S.SSSs mips=M.M"
             mips=$(sed -nE 's/^heron: instret=.* mips=([0-9.]+).*/\1/p' "$log.err" | head -1)
             mips=${mips:--}
@@ -128,7 +133,7 @@ for emu in heron qemu; do
             READY[$emu]+="$ready_s "
             OFF[$emu]+="$off_s "
         fi
-        rows+=("$(printf '%-6s %4s %9s %11s %8s  %s' "$emu" "$i" "$ready_s" "$off_s" "$mips" "$status")")
+        rows+=("$(printf '%-12s %4s %9s %11s %8s  %s' "$emu" "$i" "$ready_s" "$off_s" "$mips" "$status")")
         echo "bench-linux: $emu run $i: ready ${ready_s}s, poweroff ${off_s}s, $status" >&2
     done
 done
@@ -137,11 +142,14 @@ median() { tr ' ' '\n' | awk NF | sort -g | awk '{ v[NR] = $1 } END { if (NR) pr
 ratio() { awk -v h="$1" -v q="$2" 'BEGIN { if (h ~ /^[0-9.]+$/ && q ~ /^[0-9.]+$/ && q > 0) printf "%.1f", h / q; else print "-" }'; }
 
 echo
-printf '%-6s %4s %9s %11s %8s  %s\n' emu run ready_s poweroff_s mips status
+printf '%-12s %4s %9s %11s %8s  %s\n' emu run ready_s poweroff_s mips status
 printf '%s\n' "${rows[@]}"
 echo
-hr=$(median <<<"${READY[heron]:-}") hp=$(median <<<"${OFF[heron]:-}")
+jr=$(median <<<"${READY[heron-jit]:-}") jp=$(median <<<"${OFF[heron-jit]:-}")
+ir=$(median <<<"${READY[heron-interp]:-}") ip=$(median <<<"${OFF[heron-interp]:-}")
 qr=$(median <<<"${READY[qemu]:-}") qp=$(median <<<"${OFF[qemu]:-}")
-printf '%-16s %9s %11s\n' "median" ready_s poweroff_s
-printf '%-16s %9s %11s\n' heron "$hr" "$hp" qemu "$qr" "$qp" "heron/qemu" "$(ratio "$hr" "$qr")" "$(ratio "$hp" "$qp")"
+printf '%-20s %9s %11s\n' "median" ready_s poweroff_s
+printf '%-20s %9s %11s\n' heron-jit "$jr" "$jp" heron-interp "$ir" "$ip" qemu "$qr" "$qp" \
+    "heron-jit/qemu" "$(ratio "$jr" "$qr")" "$(ratio "$jp" "$qp")" \
+    "heron-interp/qemu" "$(ratio "$ir" "$qr")" "$(ratio "$ip" "$qp")"
 exit "$failed"
