@@ -509,17 +509,23 @@ fn back_to_translated_code(engine: &[&str]) {
     assert_eq!(printed(&out, "S1"), [0, sum], "{out}");
     assert!(out.contains("exited with code 07"), "{out}");
     assert_eq!(code, 7, "{herr}");
-    if engine == JIT {
-        let stats = jit_stats(&herr).expect("JIT stats");
-        assert!(stats.native_percent > 50.0, "{stats:?}");
-    }
-    let counts = monitor_jit(&out);
+    assert_where_translated_code_ran(engine, &out, &herr);
+}
+
+/// For [`back_to_translated_code`]: `monitor jit` at the first stop, at
+/// the interrupt and at the last stop shows no translated code before the
+/// first `delete`, the hot loop translated after it, and none while the
+/// breakpoints after the interrupt were armed.
+fn assert_where_translated_code_ran(engine: &[&str], out: &str, herr: &str) {
+    assert_engine_ran(engine, herr);
+    let counts = monitor_jit(out);
     assert_eq!(counts.len(), 3, "{out}");
-    assert_engine_ran(engine, &herr);
     if engine == INTERP {
         assert!(counts.iter().all(Option::is_none), "{out}");
         return;
     }
+    let stats = jit_stats(herr).expect("JIT stats");
+    assert!(stats.native_percent > 50.0, "{stats:?}");
     let [Some(first), Some(interrupted), Some(at_target)] = counts[..] else {
         panic!("no JIT counters:\n{out}");
     };
