@@ -9,6 +9,13 @@
 //!
 //! Left alone, target.S exits with code 5 (the number of `bump` calls);
 //! 100 more if `magic` reads 0x1234; `exit` exits with whatever a0 holds.
+//!
+//! The tests run with the interpreter, named (`--accel interp`); those
+//! where the engine matters (breakpoints, steps, watchpoints, Ctrl-C) run
+//! under the JIT as well, as `jit::<name>` (see [`JIT`]): the hart runs
+//! interpreted while anything is armed and translated code otherwise.
+//! `returns_to_translated_code_and_stops_exactly` (tests/asm/gdb/hot.S)
+//! shows the hart going back and forth.
 
 mod common;
 
@@ -18,7 +25,7 @@ use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use common::{printed, Proc};
+use common::{jit_stats, printed, Proc};
 
 const GDB: &str = "gdb-multiarch";
 /// The most any process of a test may take.
@@ -27,24 +34,78 @@ const LIMIT: Duration = Duration::from_secs(60);
 /// the guest.
 const RESUMED: &str = "gdb: continuing at";
 
+/// The interpreter, named: the default (`--accel auto`) is the JIT on
+/// hosts that support it.
+const INTERP: &[&str] = &["--accel", "interp"];
+
+/// The JIT, translating every block on its first execution
+/// (`--jit-threshold 1`) on the hart's own thread, so that translation
+/// points repeat (`--jit-sync`); `--stats` prints its counters at the end.
+const JIT: &[&str] = &[
+    "--accel",
+    "jit",
+    "--jit-threshold",
+    "1",
+    "--jit-sync",
+    "--stats",
+];
+
+/// For each pair, a test `name` running `check(INTERP)` and a test
+/// `jit::name` running `check(JIT)`.
+macro_rules! under_both_engines {
+    ($($name:ident => $check:ident),+ $(,)?) => {
+        $(
+            #[test]
+            fn $name() {
+                $check(INTERP);
+            }
+        )+
+        mod jit {
+            $(
+                #[test]
+                fn $name() {
+                    super::$check(super::JIT);
+                }
+            )+
+        }
+    };
+}
+
+under_both_engines! {
+    breakpoint_stepi_registers_and_exit => breakpoints_and_stepi,
+    register_write_is_seen_by_the_guest => register_write,
+    watchpoints_report_the_access_and_values => watchpoints,
+    hardware_breakpoints_csrs_and_monitor => hardware_breakpoints,
+    detach_lets_the_guest_finish => detach,
+    ctrl_c_interrupts_a_running_guest => ctrl_c,
+    returns_to_translated_code_and_stops_exactly => back_to_translated_code,
+}
+
 /// The target program and its symbols.
 fn target() -> &'static common::Program {
     static PROGRAM: OnceLock<common::Program> = OnceLock::new();
     PROGRAM.get_or_init(|| common::Program::build("gdb/target.S"))
 }
 
-/// heron serving gdb for the target, with `extra` options, and the address
-/// it listens on: heron picks a free port itself (`--gdb 127.0.0.1:0`) and
-/// names it on stderr once the listener is bound.
-fn heron(extra: &[&str]) -> (Proc, String) {
-    heron_env(extra, &[])
+/// tests/asm/gdb/hot.S and its symbols.
+fn hot() -> &'static common::Program {
+    static PROGRAM: OnceLock<common::Program> = OnceLock::new();
+    PROGRAM.get_or_init(|| common::Program::build("gdb/hot.S"))
 }
 
-/// [`heron`] with extra environment variables.
-fn heron_env(extra: &[&str], env: &[(&str, &str)]) -> (Proc, String) {
+/// heron serving gdb for the target under the interpreter, with `extra`
+/// options, and the address it listens on: heron picks a free port itself
+/// (`--gdb 127.0.0.1:0`) and names it on stderr once the listener is bound.
+fn heron(extra: &[&str]) -> (Proc, String) {
+    heron_for(target(), &[INTERP, extra].concat(), &[])
+}
+
+/// heron serving gdb for `program` with options `opts` (the engine
+/// included) and environment variables `env`.
+fn heron_for(program: &common::Program, opts: &[&str], env: &[(&str, &str)]) -> (Proc, String) {
     let mut args: Vec<&std::ffi::OsStr> = vec!["run".as_ref(), "--kernel".as_ref()];
-    args.push(target().elf.as_os_str());
-    args.extend(extra.iter().map(std::ffi::OsStr::new));
+    args.push(program.elf.as_os_str());
+    args.extend(opts.iter().map(std::ffi::OsStr::new));
     common::heron_with_gdb_env(&args, env, LIMIT)
 }
 
@@ -65,34 +126,56 @@ fn gdb_batch(addr: &str, cmds: &[&str]) -> Proc {
 /// Hold the hart until gdb connects; a time limit well under [`LIMIT`].
 const HELD: &[&str] = &["-S", "--timeout", "30"];
 
-/// Runs a gdb batch session against a fresh heron held at reset; returns
-/// gdb's output (stdout and stderr) and heron's exit code and stderr.
+/// Runs a gdb batch session against a fresh heron held at reset, under the
+/// interpreter; returns gdb's output (stdout and stderr) and heron's exit
+/// code and stderr.
 fn session(cmds: &[&str]) -> (String, i32, String) {
-    let (h, addr) = heron(HELD);
+    session_on(INTERP, cmds)
+}
+
+/// [`session`] under `engine`.
+fn session_on(engine: &[&str], cmds: &[&str]) -> (String, i32, String) {
+    let (h, addr) = heron_for(target(), &[engine, HELD].concat(), &[]);
     let (_, out) = gdb_batch(&addr, cmds).finish();
     let (code, herr) = h.finish();
     (out, code, herr)
 }
 
+/// Checks heron's `--stats` for the engine: under the JIT, that blocks
+/// were translated, which happens only while gdb has nothing armed (the
+/// hart runs interpreted otherwise); under the interpreter, that there was
+/// no JIT.
+fn assert_engine_ran(engine: &[&str], herr: &str) {
+    let stats = jit_stats(herr);
+    if engine == JIT {
+        let stats = stats.unwrap_or_else(|| panic!("no JIT stats:\n{herr}"));
+        assert!(stats.units > 0, "nothing was translated: {stats:?}\n{herr}");
+    } else {
+        assert_eq!(stats, None, "a JIT under {engine:?}:\n{herr}");
+    }
+}
+
 const PC: &str = "printf \"PC=%#lx\\n\", $pc";
 
-#[test]
-fn breakpoint_stepi_registers_and_exit() {
+fn breakpoints_and_stepi(engine: &[&str]) {
     let t = target();
-    let (out, code, herr) = session(&[
-        PC,
-        "break *bump",
-        "continue",
-        PC,
-        "stepi",
-        PC,
-        "printf \"A0=%#lx\\n\", $a0",
-        "info registers",
-        "continue",
-        "printf \"A0=%#lx\\n\", $a0",
-        "delete",
-        "continue",
-    ]);
+    let (out, code, herr) = session_on(
+        engine,
+        &[
+            PC,
+            "break *bump",
+            "continue",
+            PC,
+            "stepi",
+            PC,
+            "printf \"A0=%#lx\\n\", $a0",
+            "info registers",
+            "continue",
+            "printf \"A0=%#lx\\n\", $a0",
+            "delete",
+            "continue",
+        ],
+    );
     assert_eq!(
         printed(&out, "PC"),
         [t.sym("_start"), t.sym("bump"), t.sym("bump") + 4],
@@ -115,11 +198,15 @@ fn breakpoint_stepi_registers_and_exit() {
         "{out}"
     );
     assert_eq!(code, 5, "heron ends with the guest's code:\n{herr}");
+    // After `delete` the rest ran translated.
+    assert_engine_ran(engine, &herr);
 }
 
-#[test]
-fn register_write_is_seen_by_the_guest() {
-    let (out, code, herr) = session(&["break *exit", "continue", "set $a0 = 42", "continue"]);
+fn register_write(engine: &[&str]) {
+    let (out, code, herr) = session_on(
+        engine,
+        &["break *exit", "continue", "set $a0 = 42", "continue"],
+    );
     assert!(out.contains("exited with code 052"), "{out}");
     assert_eq!(code, 42, "{herr}");
 }
@@ -147,26 +234,28 @@ fn memory_read_and_write() {
     assert_eq!(code, 105, "the guest read gdb's value:\n{herr}");
 }
 
-#[test]
-fn watchpoints_report_the_access_and_values() {
+fn watchpoints(engine: &[&str]) {
     let t = target();
-    let (out, code, herr) = session(&[
-        "watch *(int *)&counter",
-        "continue",
-        PC,
-        "continue",
-        PC,
-        "delete",
-        "rwatch *(int *)&counter",
-        "continue",
-        PC,
-        "delete",
-        "awatch *(int *)&magic",
-        "continue",
-        PC,
-        "delete",
-        "continue",
-    ]);
+    let (out, code, herr) = session_on(
+        engine,
+        &[
+            "watch *(int *)&counter",
+            "continue",
+            PC,
+            "continue",
+            PC,
+            "delete",
+            "rwatch *(int *)&counter",
+            "continue",
+            PC,
+            "delete",
+            "awatch *(int *)&magic",
+            "continue",
+            PC,
+            "delete",
+            "continue",
+        ],
+    );
     // RISC-V watchpoints fire before the access; gdb then steps over the
     // store itself, so it stops right after the storing instruction.
     let after_store = t.sym("after_store");
@@ -191,28 +280,31 @@ fn watchpoints_report_the_access_and_values() {
     // 0xdeadbeef as an int.
     assert!(out.contains("Value = -559038737"), "{out}");
     assert_eq!(code, 5, "{herr}");
+    assert_engine_ran(engine, &herr);
 }
 
-#[test]
-fn hardware_breakpoints_csrs_and_monitor() {
+fn hardware_breakpoints(engine: &[&str]) {
     let t = target();
-    let (out, code, herr) = session(&[
-        "hbreak *exit",
-        "continue",
-        PC,
-        "printf \"MISA=%#lx\\n\", $misa",
-        "printf \"PRIV=%#lx\\n\", $priv",
-        "info registers priv",
-        "set $mscratch = 0x55",
-        "printf \"MSCRATCH=%#lx\\n\", $mscratch",
-        "printf \"FCSR=%#lx\\n\", $fcsr",
-        "monitor priv",
-        "monitor satp",
-        "monitor translate 0x80001000",
-        "monitor disas",
-        "monitor help",
-        "continue",
-    ]);
+    let (out, code, herr) = session_on(
+        engine,
+        &[
+            "hbreak *exit",
+            "continue",
+            PC,
+            "printf \"MISA=%#lx\\n\", $misa",
+            "printf \"PRIV=%#lx\\n\", $priv",
+            "info registers priv",
+            "set $mscratch = 0x55",
+            "printf \"MSCRATCH=%#lx\\n\", $mscratch",
+            "printf \"FCSR=%#lx\\n\", $fcsr",
+            "monitor priv",
+            "monitor satp",
+            "monitor translate 0x80001000",
+            "monitor disas",
+            "monitor help",
+            "continue",
+        ],
+    );
     assert_eq!(printed(&out, "PC"), [t.sym("exit")], "{out}");
     // RV64 with A, B, C, D, F, I, M, S, U.
     assert_eq!(printed(&out, "MISA"), [0x8000_0000_0014_112f], "{out}");
@@ -239,11 +331,12 @@ fn kill_ends_heron() {
     assert_eq!(code, 137, "a killed guest ends heron with 137");
 }
 
-#[test]
-fn detach_lets_the_guest_finish() {
-    let (out, code, herr) = session(&["break *bump", "continue", "detach"]);
+fn detach(engine: &[&str]) {
+    let (out, code, herr) = session_on(engine, &["break *bump", "continue", "detach"]);
     assert!(out.contains("[Inferior 1 (process 1) detached]"), "{out}");
     assert_eq!(code, 5, "{herr}");
+    // Detached, the guest ran on as without gdb: translated.
+    assert_engine_ran(engine, &herr);
 }
 
 #[test]
@@ -264,11 +357,11 @@ fn without_a_client_the_guest_runs() {
     assert_eq!(code, 5, "--gdb without -S does not wait:\n{herr}");
 }
 
-/// Interactive gdb (commands on stdin) for the target.
-fn gdb_interactive() -> (Proc, std::process::ChildStdin) {
+/// Interactive gdb (commands on stdin) for `program`.
+fn gdb_interactive(program: &common::Program) -> (Proc, std::process::ChildStdin) {
     let mut cmd = Command::new(GDB);
     cmd.args(["-nx", "-q"])
-        .arg(&target().elf)
+        .arg(&program.elf)
         .stdin(Stdio::piped());
     let mut g = Proc::spawn(&mut cmd, LIMIT);
     let stdin = g.child.stdin.take().expect("gdb stdin");
@@ -280,7 +373,7 @@ fn timeout_holds_while_gdb_keeps_the_guest_stopped() {
     // gdb must attach before the time limit; the limit leaves it ample
     // time to start on a loaded machine.
     let (h, addr) = heron(&["-S", "--timeout", "8"]);
-    let (g, mut stdin) = gdb_interactive();
+    let (g, mut stdin) = gdb_interactive(target());
     writeln!(stdin, "target remote {addr}\n{PC}").expect("write");
     g.wait_for("PC=0x80000000");
     // gdb stays attached, the guest stopped, until heron has ended.
@@ -294,26 +387,160 @@ fn timeout_holds_while_gdb_keeps_the_guest_stopped() {
     );
 }
 
-#[test]
-fn ctrl_c_interrupts_a_running_guest() {
-    let t = target();
-    // heron logs (at debug level) when gdb lets the guest run: the sign
-    // that gdb has sent its continue and waits for a stop.
-    let (h, addr) = heron_env(HELD, &[("RUST_LOG", "heron::gdb=debug")]);
-    // Interactive gdb, interrupted as a user would: SIGINT to gdb, which
-    // sends ^C to heron.
-    let (g, mut stdin) = gdb_interactive();
-    writeln!(stdin, "target remote {addr}\nset $pc = spin\ncontinue").expect("write");
-    g.wait_for("Continuing.");
-    h.wait_for(RESUMED);
+/// The counters `monitor jit` printed (`retired=R native=N units=U`), in
+/// order: `(retired, native, units)`, `None` where the hart had no JIT.
+fn monitor_jit(out: &str) -> Vec<Option<(u64, u64, u64)>> {
+    let value = |l: &str, key: &str| -> Option<u64> {
+        l.split_whitespace()
+            .find_map(|kv| kv.strip_prefix(key)?.strip_prefix('=')?.parse().ok())
+    };
+    // gdb may print its prompt before the line.
+    out.lines()
+        .filter_map(|l| l.find("retired=").map(|i| &l[i..]))
+        .map(|l| {
+            let retired = value(l, "retired").expect("retired=");
+            Some((retired, value(l, "native")?, value(l, "units")?))
+        })
+        .collect()
+}
+
+/// Sends SIGINT to gdb, as a user's Ctrl-C would; gdb then sends ^C to
+/// heron.
+fn interrupt(g: &Proc) {
     let pid = g.child.id() as libc::pid_t;
     // SAFETY: kill(2) on the gdb process this test started and still owns.
     assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
+}
+
+fn ctrl_c(engine: &[&str]) {
+    let t = target();
+    // heron logs (at debug level) when gdb lets the guest run: the sign
+    // that gdb has sent its continue and waits for a stop.
+    let opts = [engine, HELD].concat();
+    let (h, addr) = heron_for(t, &opts, &[("RUST_LOG", "heron::gdb=debug")]);
+    // Interactive gdb, interrupted as a user would.
+    let (g, mut stdin) = gdb_interactive(t);
+    writeln!(stdin, "target remote {addr}\nset $pc = spin\ncontinue").expect("write");
+    g.wait_for("Continuing.");
+    h.wait_for(RESUMED);
+    interrupt(&g);
     g.wait_for("Program received signal SIGINT");
-    writeln!(stdin, "{PC}\nkill\nquit").expect("write");
+    writeln!(stdin, "{PC}\nmonitor jit\nkill\nquit").expect("write");
     drop(stdin);
     let (_, out) = g.finish();
     let (code, herr) = h.finish();
     assert_eq!(printed(&out, "PC"), [t.sym("spin")], "{out}");
+    // Nothing was armed: under the JIT the spin loop ran translated, and
+    // stopped at its instruction all the same.
+    let counts = monitor_jit(&out);
+    match counts[..] {
+        [Some((_, native, _))] => assert!(engine == JIT && native > 0, "{out}"),
+        [None] => assert_eq!(engine, INTERP, "{out}"),
+        _ => panic!("no monitor jit output:\n{out}"),
+    }
     assert_eq!(code, 137, "{herr}");
+}
+
+/// Iterations of hot.S's loop.
+const HOT_ITERATIONS: u64 = 20_000;
+
+/// hot.S under gdb: a breakpoint inside the hot loop stops its first
+/// iteration (interpreted: it is armed from the reset on); deleted, the
+/// loop and the wait after it run translated until gdb interrupts the
+/// guest, which has said on its console that it waits. A breakpoint armed
+/// then in the middle of the wait loop's (translated) block stops there,
+/// and one after the wait, once gdb let the guest out, stops there too,
+/// with no translated code run meanwhile; deleted, the guest runs to its
+/// exit.
+fn back_to_translated_code(engine: &[&str]) {
+    let p = hot();
+    let (h, addr) = heron_for(p, &[engine, HELD].concat(), &[]);
+    let (g, mut stdin) = gdb_interactive(p);
+    let regs = format!("{PC}\nprintf \"S0=%#lx\\n\", $s0\nprintf \"S1=%#lx\\n\", $s1");
+    writeln!(
+        stdin,
+        "target remote {addr}\nbreak *loop_mark\ncontinue\n{regs}\nmonitor jit\n\
+         delete\ncontinue"
+    )
+    .expect("write");
+    // The guest prints this only after gdb let it run past the loop.
+    h.wait_for("hot\n");
+    interrupt(&g);
+    g.wait_for("received signal SIGINT");
+    writeln!(
+        stdin,
+        "{PC}\nmonitor jit\nbreak *in_wait\ncontinue\n{PC}\nprintf \"T0=%#lx\\n\", $t0\n\
+         delete\nbreak *target\nset {{int}}&go = 1\ncontinue\n{regs}\n\
+         monitor jit\ndelete\ncontinue\nquit"
+    )
+    .expect("write");
+    drop(stdin);
+    let (_, out) = g.finish();
+    let (code, herr) = h.finish();
+    let pcs = printed(&out, "PC");
+    assert_eq!(pcs.len(), 4, "{out}");
+    assert_eq!(
+        [pcs[0], pcs[2], pcs[3]],
+        [p.sym("loop_mark"), p.sym("in_wait"), p.sym("target")],
+        "{out}"
+    );
+    // The load before in_wait ran; gdb had not set `go` yet.
+    assert_eq!(printed(&out, "T0"), [0], "{out}");
+    // Interrupted past the loop, before the target.
+    let waiting = p.sym("loop_mark") + 8..p.sym("target");
+    let putchar = p.sym("target")..p.sym("_text_end");
+    assert!(
+        (waiting.contains(&pcs[1]) || putchar.contains(&pcs[1])) && pcs[1] != p.sym("target"),
+        "interrupted at {:#x}:\n{out}",
+        pcs[1]
+    );
+    let (in_wait, target) = (p.sym("in_wait"), p.sym("target"));
+    assert!(
+        out.contains(&format!("Breakpoint 2, {in_wait:#018x} in in_wait ()")),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("Breakpoint 3, {target:#018x} in target ()")),
+        "{out}"
+    );
+    let sum = HOT_ITERATIONS * (HOT_ITERATIONS + 1) / 2;
+    assert_eq!(printed(&out, "S0"), [1, HOT_ITERATIONS], "{out}");
+    // Stopped before the first `add`.
+    assert_eq!(printed(&out, "S1"), [0, sum], "{out}");
+    assert!(out.contains("exited with code 07"), "{out}");
+    assert_eq!(code, 7, "{herr}");
+    assert_where_translated_code_ran(engine, &out, &herr);
+}
+
+/// For [`back_to_translated_code`]: `monitor jit` at the first stop, at
+/// the interrupt and at the last stop shows no translated code before the
+/// first `delete`, the hot loop translated after it, and none while the
+/// breakpoints after the interrupt were armed.
+fn assert_where_translated_code_ran(engine: &[&str], out: &str, herr: &str) {
+    assert_engine_ran(engine, herr);
+    let counts = monitor_jit(out);
+    assert_eq!(counts.len(), 3, "{out}");
+    if engine == INTERP {
+        assert!(counts.iter().all(Option::is_none), "{out}");
+        return;
+    }
+    let stats = jit_stats(herr).expect("JIT stats");
+    assert!(stats.native_percent > 50.0, "{stats:?}");
+    let [Some(first), Some(interrupted), Some(at_target)] = counts[..] else {
+        panic!("no JIT counters:\n{out}");
+    };
+    assert_eq!(
+        (first.1, first.2),
+        (0, 0),
+        "armed from the reset on:\n{out}"
+    );
+    // Three instructions per iteration, all but the first few translated.
+    assert!(
+        interrupted.1 > 2 * HOT_ITERATIONS,
+        "the loop did not run translated:\n{out}"
+    );
+    assert!(
+        at_target.0 > interrupted.0 && at_target.1 == interrupted.1,
+        "translated code ran with a breakpoint armed:\n{out}"
+    );
 }

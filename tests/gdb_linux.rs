@@ -1,6 +1,8 @@
 //! gdb against a Linux guest: a real gdb-multiarch attaches to a running
 //! Debian kernel, stops it, reads registers and CSRs, and lets it run on to
-//! power-off with the guest command's exit status.
+//! power-off with the guest command's exit status. Under the JIT, named:
+//! the kernel runs translated until gdb stops it and again after gdb let
+//! it go with nothing armed.
 
 mod common;
 
@@ -20,7 +22,7 @@ fn gdb_interrupts_a_linux_guest_reads_registers_and_continues_to_poweroff() {
     // The command waits for a line on the console, which the test sends
     // only after gdb has attached and let the guest run on; then it exits
     // with 5. No timing: the guest cannot end before gdb is done with it.
-    let boot = Boot::new("echo gdb-target-up; read -r go; exit 5", disk.path());
+    let boot = Boot::new("echo gdb-target-up; read -r go; exit 5", disk.path()).accel("jit");
     let limit = Duration::from_secs(BOOT_TIMEOUT_SECS + 60);
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_heron"));
     cmd.args(boot.args())
@@ -67,4 +69,6 @@ fn gdb_interrupts_a_linux_guest_reads_registers_and_continues_to_poweroff() {
         "gdb did not see the exit:\n{gdb_out}"
     );
     assert_eq!(code, 5, "heron's exit code\n{gdb_out}\n{console}");
+    let stats = common::jit_stats(&console).unwrap_or_else(|| panic!("no JIT stats:\n{console}"));
+    assert!(stats.units > 100, "the JIT translated little: {stats:?}");
 }

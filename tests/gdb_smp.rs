@@ -9,6 +9,10 @@
 //!
 //! Left alone, smp.S exits with code 3 (hart 1 counts to 3, then hart 0
 //! exits with count + s2, s2 being 0 unless gdb sets it).
+//!
+//! The tests run with the interpreter, named (`--accel interp`); the
+//! thread, step and watchpoint tests run under the JIT as well, as
+//! `jit::<name>` (see [`JIT`]).
 
 mod common;
 
@@ -17,7 +21,7 @@ use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use common::{printed, Proc};
+use common::{jit_stats, printed, Proc};
 
 /// The most any process of a test may take.
 const LIMIT: Duration = Duration::from_secs(60);
@@ -27,17 +31,75 @@ const A0: &str = "printf \"A0=%#lx\\n\", $a0";
 const S1: &str = "printf \"S1=%#lx\\n\", $s1";
 const HART: &str = "printf \"HART=%#lx\\n\", $mhartid";
 
+/// The interpreter, named: the default (`--accel auto`) is the JIT on
+/// hosts that support it.
+const INTERP: &[&str] = &["--accel", "interp"];
+
+/// The JIT, translating every block on its first execution on the hart's
+/// thread (`--jit-sync`: the same translation points in every run), with
+/// its counters at the end (`--stats`).
+const JIT: &[&str] = &[
+    "--accel",
+    "jit",
+    "--jit-threshold",
+    "1",
+    "--jit-sync",
+    "--stats",
+];
+
+/// For each pair, a test `name` running `check(INTERP)` and a test
+/// `jit::name` running `check(JIT)`.
+macro_rules! under_both_engines {
+    ($($name:ident => $check:ident),+ $(,)?) => {
+        $(
+            #[test]
+            fn $name() {
+                $check(INTERP);
+            }
+        )+
+        mod jit {
+            $(
+                #[test]
+                fn $name() {
+                    super::$check(super::JIT);
+                }
+            )+
+        }
+    };
+}
+
+under_both_engines! {
+    harts_are_threads_with_their_own_registers_steps_and_stops => threads_steps_and_stops,
+    a_watchpoint_hit_by_hart_1_stops_in_thread_2 => watchpoint_on_hart_1,
+}
+
+/// Under the JIT, that translated code ran (where gdb had nothing armed).
+fn assert_engine_ran(engine: &[&str], herr: &str) {
+    let stats = jit_stats(herr);
+    if engine == JIT {
+        let stats = stats.unwrap_or_else(|| panic!("no JIT stats:\n{herr}"));
+        assert!(stats.units > 0, "no translated code ran: {stats:?}\n{herr}");
+    } else {
+        assert_eq!(stats, None, "a JIT under {engine:?}:\n{herr}");
+    }
+}
+
 fn program() -> &'static common::Program {
     static PROGRAM: OnceLock<common::Program> = OnceLock::new();
     PROGRAM.get_or_init(|| common::Program::build("gdb/smp.S"))
 }
 
 /// Runs a gdb batch session (`cmds`) against a fresh heron with `harts`
-/// harts held at reset; returns gdb's output and heron's exit code and
-/// stderr.
+/// harts held at reset, under the interpreter; returns gdb's output and
+/// heron's exit code and stderr.
 fn session(harts: &str, cmds: &[&str]) -> (String, i32, String) {
+    session_on(INTERP, harts, cmds)
+}
+
+/// [`session`] under `engine`.
+fn session_on(engine: &[&str], harts: &str, cmds: &[&str]) -> (String, i32, String) {
     let elf = program().elf.as_os_str();
-    let (heron, addr) = heron(harts, &[]);
+    let (heron, addr) = heron(engine, harts, &[]);
     let mut gdb = Command::new("gdb-multiarch");
     gdb.args(["-batch", "-nx"])
         .arg(elf)
@@ -52,12 +114,13 @@ fn session(harts: &str, cmds: &[&str]) -> (String, i32, String) {
     (out, code, herr)
 }
 
-/// heron serving gdb for smp.S on `harts` harts, held at reset, with extra
-/// environment variables; and the address it listens on.
-fn heron(harts: &str, env: &[(&str, &str)]) -> (Proc, String) {
+/// heron serving gdb for smp.S under `engine` on `harts` harts, held at
+/// reset, with extra environment variables; and the address it listens on.
+fn heron(engine: &[&str], harts: &str, env: &[(&str, &str)]) -> (Proc, String) {
     let elf = program().elf.as_os_str();
     let args: Vec<&std::ffi::OsStr> = ["run".as_ref(), "--kernel".as_ref(), elf]
         .into_iter()
+        .chain(engine.iter().map(std::ffi::OsStr::new))
         .chain(["--smp", harts, "-S", "--timeout", "30"].map(std::ffi::OsStr::new))
         .collect();
     common::heron_with_gdb_env(&args, env, LIMIT)
@@ -70,10 +133,10 @@ fn thread_rows(out: &str) -> Vec<&str> {
     out.lines().filter(|l| l.contains(" (hart ")).collect()
 }
 
-#[test]
-fn harts_are_threads_with_their_own_registers_steps_and_stops() {
+fn threads_steps_and_stops(engine: &[&str]) {
     let p = program();
-    let (out, code, herr) = session(
+    let (out, code, herr) = session_on(
+        engine,
         "2",
         &[
             "info threads",
@@ -142,12 +205,13 @@ fn harts_are_threads_with_their_own_registers_steps_and_stops() {
     assert_eq!(printed(&out, "HART"), [1, 0], "{out}");
     assert!(out.contains("exited with code 053"), "{out}");
     assert_eq!(code, 43, "hart 0 got gdb's s2:\n{herr}");
+    assert_engine_ran(engine, &herr);
 }
 
-#[test]
-fn a_watchpoint_hit_by_hart_1_stops_in_thread_2() {
+fn watchpoint_on_hart_1(engine: &[&str]) {
     let p = program();
-    let (out, code, herr) = session(
+    let (out, code, herr) = session_on(
+        engine,
         "2",
         &[
             "watch *(int *)&count",
@@ -176,6 +240,7 @@ fn a_watchpoint_hit_by_hart_1_stops_in_thread_2() {
         "monitor disas:\n{out}"
     );
     assert_eq!(code, 3, "{herr}");
+    assert_engine_ran(engine, &herr);
 }
 
 #[test]
@@ -201,7 +266,7 @@ fn one_hart_is_one_thread_as_before() {
 fn ctrl_c_stops_every_hart_in_the_thread_gdb_works_with() {
     let p = program();
     // heron logs this (at debug level) once gdb has let the guest run.
-    let (h, addr) = heron("2", &[("RUST_LOG", "heron::gdb=debug")]);
+    let (h, addr) = heron(INTERP, "2", &[("RUST_LOG", "heron::gdb=debug")]);
     let mut cmd = Command::new("gdb-multiarch");
     cmd.args(["-nx", "-q"]).arg(&p.elf).stdin(Stdio::piped());
     let mut g = Proc::spawn(&mut cmd, LIMIT);

@@ -4,7 +4,10 @@
 //! OpenSBI, and checks the console, the exit status the guest passes out,
 //! and what happens to the disk image.
 //!
-//! Each test boots the guest once or twice; the guest is built (or found
+//! The boots run on the default engine (`--accel auto`, the JIT where
+//! Cranelift supports the host), except where a test names one: the
+//! OpenSBI boot runs once per engine, and the deterministic boots compare
+//! them. Each test boots the guest once or twice; the guest is built (or found
 //! in the cache) on first use, which needs the host's apt sources to reach
 //! Debian. The tools come from `scripts/setup.sh`.
 
@@ -13,7 +16,7 @@ mod common;
 use common::linux::{
     assert_clean_exit, base64, has_line, tail, Boot, ScratchDisk, OPENSBI_FW_JUMP,
 };
-use common::RunOutput;
+use common::{jit_stats, RunOutput};
 
 /// Lines of console shown when an assertion fails.
 const TAIL: usize = 60;
@@ -77,15 +80,17 @@ fn guest_exit_status_becomes_herons_exit_code() {
     );
 }
 
-#[test]
-fn opensbi_fw_jump_boots_linux_and_runs_a_command() {
+/// Boots through OpenSBI's fw_jump with the engine `accel` (and `--stats`)
+/// and checks the console; returns the run.
+fn opensbi_fw_jump_boot(accel: &'static str) -> RunOutput {
     assert!(
         std::path::Path::new(OPENSBI_FW_JUMP).is_file(),
         "{OPENSBI_FW_JUMP} is missing: scripts/setup.sh installs it (Debian package opensbi)"
     );
-    let disk = ScratchDisk::new("opensbi");
+    let disk = ScratchDisk::new(&format!("opensbi_{accel}"));
     let out = Boot::new("uname -a; cat /proc/cpuinfo", disk.path())
         .bios(OPENSBI_FW_JUMP)
+        .accel(accel)
         .run();
     assert!(
         out.1.contains("OpenSBI"),
@@ -93,6 +98,26 @@ fn opensbi_fw_jump_boots_linux_and_runs_a_command() {
         tail(&out, TAIL)
     );
     assert_uname_and_cpuinfo(&out);
+    out
+}
+
+#[test]
+fn opensbi_fw_jump_boots_linux_and_runs_a_command() {
+    let out = opensbi_fw_jump_boot("interp");
+    assert_eq!(jit_stats(&out.2), None, "--accel interp runs no JIT");
+}
+
+#[test]
+fn opensbi_fw_jump_boots_linux_under_the_jit() {
+    let out = opensbi_fw_jump_boot("jit");
+    let stats =
+        jit_stats(&out.2).unwrap_or_else(|| panic!("no JIT line in --stats\n{}", tail(&out, TAIL)));
+    // Firmware, kernel and userland: hundreds of blocks, most of the work.
+    assert!(stats.units > 100, "the JIT translated little: {stats:?}");
+    assert!(
+        stats.native_percent > 50.0,
+        "translated code did little of the work: {stats:?}"
+    );
 }
 
 #[test]

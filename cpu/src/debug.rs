@@ -2,10 +2,14 @@
 //! memory, data watchpoints, single-stepping, and side-effect-free access to
 //! guest memory through the current translation.
 //!
-//! While a debugger has anything armed, the interpreter runs one instruction
-//! per block (checked against the breakpoints before it executes) and every
-//! load and store takes the slow path, where watchpoints are checked before
-//! the access is performed. With nothing armed none of this costs anything.
+//! While a debugger has anything armed on a hart (a breakpoint, a
+//! watchpoint, a single step), that hart runs interpreted, one instruction
+//! per block (checked against the breakpoints before it executes), and
+//! while a watchpoint is armed every load and store takes the slow path,
+//! where watchpoints are checked before the access is performed. With
+//! nothing armed — gdb attached but the guest continuing with no
+//! breakpoints — the hart runs as without a debugger, translated code
+//! included, and none of this costs anything.
 
 use heron_mmu::walk::{self, PteAccessFault, PteMemory, WalkParams};
 use heron_mmu::{Access, Bus};
@@ -37,8 +41,8 @@ pub struct Watchpoint {
 /// Everything a debugger has armed.
 #[derive(Clone, Debug, Default)]
 pub struct DebugArm {
-    /// A debugger is attached and wants instruction-granular control
-    /// (single steps) even with no breakpoint armed.
+    /// A debugger wants instruction-granular control (a single step) even
+    /// with no breakpoint armed.
     pub attached: bool,
     /// Instruction addresses (virtual) to stop at before executing.
     pub breakpoints: Vec<u64>,
@@ -77,24 +81,48 @@ impl PteMemory for PeekMemory<'_> {
 
 impl Hart {
     /// Arms (or with an empty set, disarms) breakpoints and watchpoints.
+    ///
+    /// Whenever the hart passes between running freely and under
+    /// instruction-level control, every decoded block goes, and with it its
+    /// translation: blocks decoded under control are one instruction long
+    /// (and must not be translated), those decoded without it run past
+    /// breakpoints. They are decoded again, and translated again once hot,
+    /// in the new mode. Arming the first watchpoint empties the TLB, whose
+    /// data entries (used inline by translated code and by the
+    /// interpreter's fast path alike) would let a watched access through
+    /// unchecked; none is made again while a watchpoint is armed.
     pub fn set_debug(&mut self, arm: DebugArm, bus: &Bus) {
-        let was = self.debug.is_some();
+        let was_controlled = self.debug_controlled();
+        let was_watching = self.watch_armed();
         self.debug = if arm.is_empty() {
             None
         } else {
             Some(Box::new(arm))
         };
-        if was != self.debug.is_some() {
-            // Blocks decoded for the other mode have the wrong length, and
-            // TLB hits would bypass watchpoint checks.
+        if was_controlled != self.debug_controlled() {
+            // Flushes the TLB as well.
             self.flush_decoded(bus.ram());
+        } else if !was_watching && self.watch_armed() {
+            self.flush_translations();
         }
     }
 
-    /// Whether a debugger has anything armed.
+    /// Whether a debugger needs instruction-level control of the hart (a
+    /// breakpoint or watchpoint armed, or a single step): it then runs
+    /// interpreted, one instruction per block, never translated code.
     #[inline(always)]
-    pub fn debug_armed(&self) -> bool {
+    pub(crate) fn debug_controlled(&self) -> bool {
         self.debug.is_some()
+    }
+
+    /// Whether a watchpoint is armed: loads and stores must then take the
+    /// slow path, where watchpoints are checked, and no data access may
+    /// enter the TLB.
+    #[inline(always)]
+    pub fn watch_armed(&self) -> bool {
+        self.debug
+            .as_ref()
+            .is_some_and(|d| !d.watchpoints.is_empty())
     }
 
     /// The breakpoint at `pc`, if one is armed there.
@@ -168,5 +196,55 @@ impl Hart {
         }
         self.cache.clear_jump_cache();
         data.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hart::tlb_ctx;
+    use heron_mmu::tlb::TlbKind;
+    use heron_mmu::GuestRam;
+
+    const BASE: u64 = 0x8000_0000;
+    const DATA: u64 = BASE + 0x1000;
+
+    fn cached(hart: &Hart, kind: TlbKind) -> bool {
+        let ctx = tlb_ctx::MACHINE as usize;
+        hart.tlb().lookup(ctx, kind, DATA, 4).is_some()
+    }
+
+    #[test]
+    fn data_accesses_skip_the_tlb_exactly_while_a_watchpoint_is_armed() {
+        let bus = Bus::new(GuestRam::new(BASE, 0x10000).expect("RAM"));
+        let mut hart = Hart::new(0, BASE);
+        // A breakpoint alone leaves data accesses on the fast path.
+        let breakpoint = DebugArm {
+            breakpoints: vec![BASE],
+            ..DebugArm::default()
+        };
+        hart.set_debug(breakpoint.clone(), &bus);
+        assert!(hart.debug_controlled() && !hart.watch_armed());
+        hart.load(&bus, DATA, 4).expect("load");
+        assert!(cached(&hart, TlbKind::Load));
+        // Arming a watchpoint drops the entry made before, and makes none.
+        let mut watching = breakpoint;
+        watching.watchpoints.push(Watchpoint {
+            addr: DATA + 0x100,
+            len: 4,
+            kind: WatchKind::Write,
+        });
+        hart.set_debug(watching, &bus);
+        assert!(!cached(&hart, TlbKind::Load), "stale entry kept");
+        hart.load(&bus, DATA, 4).expect("load");
+        hart.store(&bus, DATA, 4, 7).expect("store");
+        assert!(!cached(&hart, TlbKind::Load) && !cached(&hart, TlbKind::Store));
+        let hit = hart.store(&bus, DATA + 0x100, 4, 1).expect_err("watched");
+        assert_eq!(hit.tval, DATA + 0x100);
+        // Disarmed: the fast path again.
+        hart.set_debug(DebugArm::default(), &bus);
+        assert!(!hart.debug_controlled() && !hart.watch_armed());
+        hart.load(&bus, DATA, 4).expect("load");
+        assert!(cached(&hart, TlbKind::Load));
     }
 }

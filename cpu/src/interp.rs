@@ -101,8 +101,10 @@ impl Hart {
             .is_some_and(crate::trace::Tracer::wants_insns);
         let start_pc = self.pc;
         // Translated code runs only when nothing needs instruction-level
-        // control: no trace lines, no debugger.
-        let tiered = self.tier.is_some() && !trace && self.debug.is_none();
+        // control: no trace lines, nothing armed by a debugger (one that is
+        // attached but lets the guest run with nothing armed does not stop
+        // it; `set_debug` drops the blocks whenever that changes).
+        let tiered = self.tier.is_some() && !trace && !self.debug_controlled();
         self.run_end = end;
         self.events_word = events.word_addr();
         // Translated code may go on to the next translated block by itself
@@ -146,7 +148,7 @@ impl Hart {
                 // very start of a run (resuming from that breakpoint); a
                 // trap or interrupt taken first leads elsewhere, to a
                 // breakpoint that counts.
-                if self.debug.is_some()
+                if self.debug_controlled()
                     && (self.instret != start || pc != start_pc)
                     && self.breakpoint_at(pc)
                 {

@@ -111,9 +111,11 @@ impl Hart {
     }
 
     fn fill_tlb(&mut self, bus: &Bus, kind: TlbKind, ctx: u8, vaddr: u64, t: Translated) {
-        // Under a debugger, data accesses stay on the slow path, where
-        // watchpoints are checked.
-        if self.debug_armed() && kind != TlbKind::Fetch {
+        // While a watchpoint is armed, data accesses stay on the slow path,
+        // where watchpoints are checked: a TLB entry would let the next
+        // access to the page through unchecked, in the interpreter's fast
+        // path or inline in translated code.
+        if self.watch_armed() && kind != TlbKind::Fetch {
             return;
         }
         // The JIT checker journals every write on the slow path.
@@ -167,7 +169,7 @@ impl Hart {
 
     #[inline(never)]
     fn load_slow(&mut self, bus: &Bus, vaddr: u64, size: u64) -> Result<u64, Trap> {
-        if self.debug_armed() && self.watch_check(vaddr, size, false).is_some() {
+        if self.watch_armed() && self.watch_check(vaddr, size, false).is_some() {
             return Err(Trap::new(CAUSE_WATCH_READ, vaddr));
         }
         if vaddr & (size - 1) != 0 {
@@ -194,7 +196,7 @@ impl Hart {
 
     #[inline(never)]
     fn store_slow(&mut self, bus: &Bus, vaddr: u64, size: u64, value: u64) -> Result<(), Trap> {
-        if self.debug_armed() && self.watch_check(vaddr, size, true).is_some() {
+        if self.watch_armed() && self.watch_check(vaddr, size, true).is_some() {
             return Err(Trap::new(CAUSE_WATCH_WRITE, vaddr));
         }
         if vaddr & (size - 1) != 0 {
@@ -261,7 +263,7 @@ impl Hart {
         size: u64,
         access: Access,
     ) -> Result<u64, Trap> {
-        if self.debug_armed()
+        if self.watch_armed()
             && self
                 .watch_check(vaddr, size, access == Access::Store)
                 .is_some()

@@ -28,7 +28,9 @@ pub(super) struct Points {
 impl HeronTarget<'_> {
     /// Arms every hart with the session's breakpoints and watchpoints;
     /// `stepping` asks for instruction-granular control as well. With
-    /// nothing to arm the harts run at full speed.
+    /// nothing to arm the harts run at full speed, translated code
+    /// included; with anything armed they run interpreted, so that every
+    /// stop is at its exact instruction (see `Hart::set_debug`).
     pub(super) fn arm(&mut self, stepping: bool) {
         let mut breakpoints = self.points.sw_breaks.clone();
         breakpoints.extend(&self.points.hw_breaks);

@@ -20,6 +20,7 @@ heron monitor commands (on the hart of the thread gdb last looked at):
   satp                  satp decoded: translation mode, ASID, root page table
   translate VADDR       the physical address VADDR maps to now (data access)
   disas [ADDR] [N]      N instructions (default 8) from ADDR (default pc)
+  jit                   the hart's instructions retired, and by translated code
 Numbers are decimal, or hex with 0x.";
 
 /// Instructions `disas` shows by default.
@@ -75,9 +76,25 @@ pub(super) fn run(hart: &mut dyn Vcpu, bus: &Bus, cmd: &str) -> String {
         Some("disas") => {
             disas_args(hart, words.next(), words.next()).map(|(addr, n)| disas(hart, bus, addr, n))
         }
+        Some("jit") => Ok(jit(hart)),
         Some(other) => Err(format!("unknown command '{other}'; try 'monitor help'")),
     };
     result.unwrap_or_else(|e| e)
+}
+
+/// How much of the hart's work translated code did: a user can tell
+/// whether the hart runs translated or interpreted (it runs interpreted
+/// while anything is armed), and tests check that it returns to
+/// translated code.
+fn jit(hart: &dyn Vcpu) -> String {
+    let retired = hart.instret();
+    match hart.tier_stats() {
+        Some(t) => format!(
+            "retired={retired} native={} units={}",
+            t.native_insns, t.translated
+        ),
+        None => format!("retired={retired} (no JIT: interpreted)"),
+    }
 }
 
 /// The privilege data accesses run at (`mstatus.MPRV` in M-mode).
@@ -206,5 +223,9 @@ mod tests {
         assert!(run(&mut *hart, &bus, "translate zzz").contains("not a number"));
         assert!(run(&mut *hart, &bus, "frobnicate").contains("unknown command"));
         assert!(run(&mut *hart, &bus, "help").contains("translate VADDR"));
+        assert_eq!(
+            run(&mut *hart, &bus, "jit"),
+            "retired=0 (no JIT: interpreted)"
+        );
     }
 }

@@ -423,9 +423,10 @@ impl Hart {
         uniform: bool,
     ) -> Result<(Box<[Op]>, bool), Trap> {
         let page_end = (pa & !(PAGE_SIZE - 1)) + PAGE_SIZE;
-        // Under a debugger every instruction is its own block, so that
-        // breakpoints and single steps fall on instruction boundaries.
-        let max_ops = if uniform && self.debug.is_none() {
+        // Under a debugger's control every instruction is its own block, so
+        // that breakpoints and single steps fall on instruction boundaries
+        // (`set_debug` drops these blocks when the control ends).
+        let max_ops = if uniform && !self.debug_controlled() {
             MAX_BLOCK_OPS
         } else {
             1
