@@ -22,9 +22,7 @@ mod common;
 
 use std::path::PathBuf;
 
-/// Options of the interpreter runs. The engine is named: under the
-/// default (`--accel auto`) the JIT would run on hosts that support it.
-const INTERP: &[&str] = &["--accel", "interp"];
+use common::INTERP;
 
 /// Options of the JIT runs: every block is translated on its first
 /// execution (`--jit-threshold 1`), on the hart's own thread so that the

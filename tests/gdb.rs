@@ -12,12 +12,14 @@
 //!
 //! The tests run with the interpreter, named (`--accel interp`); those
 //! where the engine matters (breakpoints, steps, watchpoints, Ctrl-C) run
-//! under the JIT as well, as `jit::<name>` (see [`JIT`]): the hart runs
+//! under the JIT as well, as `jit::<name>` (see [`common::JIT_FIRST_RUN`]): the hart runs
 //! interpreted while anything is armed and translated code otherwise.
 //! `returns_to_translated_code_and_stops_exactly` (tests/asm/gdb/hot.S)
 //! shows the hart going back and forth.
 
 mod common;
+
+use common::{INTERP, JIT_FIRST_RUN as JIT};
 
 use std::io::Write;
 use std::net::TcpStream;
@@ -33,43 +35,6 @@ const LIMIT: Duration = Duration::from_secs(60);
 /// What heron logs at debug level (target `heron::gdb`) when gdb resumes
 /// the guest.
 const RESUMED: &str = "gdb: continuing at";
-
-/// The interpreter, named: the default (`--accel auto`) is the JIT on
-/// hosts that support it.
-const INTERP: &[&str] = &["--accel", "interp"];
-
-/// The JIT, translating every block on its first execution
-/// (`--jit-threshold 1`) on the hart's own thread, so that translation
-/// points repeat (`--jit-sync`); `--stats` prints its counters at the end.
-const JIT: &[&str] = &[
-    "--accel",
-    "jit",
-    "--jit-threshold",
-    "1",
-    "--jit-sync",
-    "--stats",
-];
-
-/// For each pair, a test `name` running `check(INTERP)` and a test
-/// `jit::name` running `check(JIT)`.
-macro_rules! under_both_engines {
-    ($($name:ident => $check:ident),+ $(,)?) => {
-        $(
-            #[test]
-            fn $name() {
-                $check(INTERP);
-            }
-        )+
-        mod jit {
-            $(
-                #[test]
-                fn $name() {
-                    super::$check(super::JIT);
-                }
-            )+
-        }
-    };
-}
 
 under_both_engines! {
     breakpoint_stepi_registers_and_exit => breakpoints_and_stepi,

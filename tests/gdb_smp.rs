@@ -12,9 +12,11 @@
 //!
 //! The tests run with the interpreter, named (`--accel interp`); the
 //! thread, step and watchpoint tests run under the JIT as well, as
-//! `jit::<name>` (see [`JIT`]).
+//! `jit::<name>` (see [`common::JIT_FIRST_RUN`]).
 
 mod common;
+
+use common::{INTERP, JIT_FIRST_RUN as JIT};
 
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -30,43 +32,6 @@ const PC: &str = "printf \"PC=%#lx\\n\", $pc";
 const A0: &str = "printf \"A0=%#lx\\n\", $a0";
 const S1: &str = "printf \"S1=%#lx\\n\", $s1";
 const HART: &str = "printf \"HART=%#lx\\n\", $mhartid";
-
-/// The interpreter, named: the default (`--accel auto`) is the JIT on
-/// hosts that support it.
-const INTERP: &[&str] = &["--accel", "interp"];
-
-/// The JIT, translating every block on its first execution on the hart's
-/// thread (`--jit-sync`: the same translation points in every run), with
-/// its counters at the end (`--stats`).
-const JIT: &[&str] = &[
-    "--accel",
-    "jit",
-    "--jit-threshold",
-    "1",
-    "--jit-sync",
-    "--stats",
-];
-
-/// For each pair, a test `name` running `check(INTERP)` and a test
-/// `jit::name` running `check(JIT)`.
-macro_rules! under_both_engines {
-    ($($name:ident => $check:ident),+ $(,)?) => {
-        $(
-            #[test]
-            fn $name() {
-                $check(INTERP);
-            }
-        )+
-        mod jit {
-            $(
-                #[test]
-                fn $name() {
-                    super::$check(super::JIT);
-                }
-            )+
-        }
-    };
-}
 
 under_both_engines! {
     harts_are_threads_with_their_own_registers_steps_and_stops => threads_steps_and_stops,

@@ -13,6 +13,44 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
+/// The interpreter, named: the default (`--accel auto`) is the JIT on hosts
+/// that support it.
+pub const INTERP: &[&str] = &["--accel", "interp"];
+
+/// The JIT, translating every block on its first execution
+/// (`--jit-threshold 1`) on the hart's own thread, so that translation
+/// points repeat (`--jit-sync`); `--stats` prints its counters at the end.
+pub const JIT_FIRST_RUN: &[&str] = &[
+    "--accel",
+    "jit",
+    "--jit-threshold",
+    "1",
+    "--jit-sync",
+    "--stats",
+];
+
+/// For each `name => check` pair, a test `name` running `check(INTERP)`
+/// and a test `jit::name` running `check(JIT_FIRST_RUN)`.
+#[macro_export]
+macro_rules! under_both_engines {
+    ($($name:ident => $check:ident),+ $(,)?) => {
+        $(
+            #[test]
+            fn $name() {
+                $check($crate::common::INTERP);
+            }
+        )+
+        mod jit {
+            $(
+                #[test]
+                fn $name() {
+                    super::$check($crate::common::JIT_FIRST_RUN);
+                }
+            )+
+        }
+    };
+}
+
 /// The cross compiler used to assemble and link guest programs.
 pub const CROSS_GCC: &str = "riscv64-linux-gnu-gcc";
 
