@@ -8,7 +8,8 @@
 //! tests/asm/common/test.h). Every program was validated on QEMU's
 //! `-M spike` machine, which implements the same contract as heron (the
 //! smp_* programs with `-smp N`; smp_sbi, an S-mode program behind the
-//! built-in SBI, on `-M virt` under OpenSBI).
+//! built-in SBI, on `-M virt` under OpenSBI; tier_dma, which drives a
+//! virtio-blk disk, on `-M virt` with `-bios none`: see its header).
 //!
 //! Every program runs under both engines: `<name>` with the interpreter,
 //! `jit::<name>` with the JIT translating every block on its first
@@ -267,6 +268,62 @@ fn jit_htif() {
     assert_eq!(stdout, "hello, heron\n", "HTIF console output");
 }
 
+/// The disk of tier_dma: sector 0 starts with `li a0, 2; ret`, sector 1
+/// with `li a0, 3; ret` (the code the guest reads by DMA over its hot
+/// function), the rest zero. Written at run time, one image per test
+/// (`variant`) so that parallel tests never share a file being written.
+fn dma_disk(variant: &str) -> PathBuf {
+    const SECTOR: usize = 512;
+    // jalr x0, 0(ra)
+    const RET: u32 = 0x0000_8067;
+    // addi a0, zero, imm
+    let li_a0 = |imm: u32| (imm << 20) | (10 << 7) | 0x13;
+    let mut image = vec![0u8; 8 * SECTOR];
+    for (sector, value) in [(0, 2), (1, 3)] {
+        let at = sector * SECTOR;
+        image[at..at + 4].copy_from_slice(&li_a0(value).to_le_bytes());
+        image[at + 4..at + 8].copy_from_slice(&RET.to_le_bytes());
+    }
+    let path = common::out_dir().join(format!("tier_dma.{variant}.img"));
+    std::fs::write(&path, image).expect("write the tier_dma disk image");
+    path
+}
+
+/// heron options attaching the tier_dma disk: `--snapshot`, so the image
+/// stays as written even if the guest ever wrote to it.
+fn dma_args(disk: &std::path::Path) -> [&str; 3] {
+    let disk = disk.to_str().expect("the disk path is UTF-8");
+    ["--disk", disk, "--snapshot"]
+}
+
+/// tier_dma (code replaced by virtio-blk DMA, then fence.i) with the
+/// interpreter. Not in asm_tests!: its `--disk` path is made at run time.
+#[test]
+fn tier_dma() {
+    let disk = dma_disk("interp");
+    run_interp("tier_dma", &dma_args(&disk));
+}
+
+/// tier_dma under the JIT, every block translated on its first execution
+/// (checked, then unchecked: see [`run_jit`]).
+#[test]
+fn jit_tier_dma() {
+    let disk = dma_disk("jit");
+    run_jit("tier_dma", &dma_args(&disk));
+}
+
+/// tier_dma under the JIT with the default threshold: the function is
+/// interpreted, then translated while it is hot, then replaced by DMA.
+#[test]
+fn hot_tier_dma() {
+    let disk = dma_disk("hot");
+    run_hot("tier_dma", &dma_args(&disk));
+}
+
+/// Programs whose tests are written out above rather than made by
+/// asm_tests! (and, for the tier_* ones, with a hot run among them).
+const EXPLICIT_PROGRAMS: &[&str] = &["htif", "tier_dma"];
+
 /// A new tests/asm/*.S must get a #[test] above, or it would silently never run.
 #[test]
 fn every_program_has_a_test() {
@@ -277,7 +334,7 @@ fn every_program_has_a_test() {
             continue;
         }
         let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
-        if stem != "htif" && !ALL_PROGRAMS.contains(&stem.as_str()) {
+        if !EXPLICIT_PROGRAMS.contains(&stem.as_str()) && !ALL_PROGRAMS.contains(&stem.as_str()) {
             missing.push(stem);
         }
     }
