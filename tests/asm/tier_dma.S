@@ -38,8 +38,8 @@
  * and -DVIRTIO0=0x10008000 (the slot QEMU gives the device).
  */
 #include "test.h"
+#include "hot.h"
 
-#define HOT 400
 
 /* encodings of the code the buffer holds (the disk holds the others) */
 #define ADDI(rd, rs1, imm) ((((imm) & 0xfff) << 20) | ((rs1) << 15) | ((rd) << 7) | 0x13)
@@ -246,19 +246,6 @@ test_main:
 
     sw zero, REG_STATUS(s6)             /* reset: the device stops */
     PASS
-
-/* s1 = the sum of HOT calls of the code at s2 (a0 = its result);
-   clobbers s0, s5 */
-call_buf_hot:
-    mv s5, ra
-    li s0, HOT
-    li s1, 0
-1:  jalr s2
-    add s1, s1, a0
-    addi s0, s0, -1
-    bnez s0, 1b
-    mv ra, s5
-    ret
 
 /* blk_read(a0 = sector): one VIRTIO_BLK_T_IN request of one sector into
    code_buf (s2), on the queue at s7 of the device at s6, as a chain of

@@ -32,8 +32,8 @@
  */
 #include "test.h"
 #include "vm.h"
+#include "hot.h"
 
-#define HOT 400
 
 /* encodings, for code built at run time */
 #define ADDI(rd, rs1, imm) ((((imm) & 0xfff) << 20) | ((rs1) << 15) | ((rd) << 7) | 0x13)
@@ -201,18 +201,6 @@ c_slot:
     bnez s0, c_slot
     ret
     .option pop
-
-/* s1 = the sum of HOT calls of the code at s2 (a0 = its result) */
-call_buf_hot:
-    mv s5, ra
-    li s0, HOT
-    li s1, 0
-1:  jalr s2
-    add s1, s1, a0
-    addi s0, s0, -1
-    bnez s0, 1b
-    mv ra, s5
-    ret
 
 /* S-mode (s4 = an instruction for a0, then ret): write it through VA_DATA,
    fence.i, call it HOT times through VA_CODE; s1 = the sum */
