@@ -5,7 +5,7 @@
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{types, InstBuilder, Type, Value};
 use cranelift_frontend::FunctionBuilder;
-use heron_cpu::decode::{Kind, Op};
+use heron_cpu::decode::Kind;
 
 /// Whether `kind` is an integer op [`emit`] translates.
 pub(crate) fn is_alu(kind: Kind) -> bool {
@@ -101,16 +101,44 @@ fn is_bitmanip(kind: Kind) -> bool {
     )
 }
 
-/// The registers `op` may read and the one it writes, as bit masks (reads
-/// over-approximated: both source fields, whatever the format).
-pub(crate) fn regs_of(op: &Op) -> (u32, u32) {
-    let reads = 1u32 << op.rs1 | 1 << op.rs2;
-    let writes = if op.kind.writes_xreg() && op.rd != 0 {
-        1 << op.rd
-    } else {
-        0
-    };
-    (reads & !1, writes)
+/// Whether `kind` reads `rs2` (the immediate and one-source forms do
+/// not: their rs2 field holds immediate or function bits).
+pub(crate) fn reads_rs2(kind: Kind) -> bool {
+    use Kind::*;
+    !matches!(
+        kind,
+        Lui | Auipc
+            | Addi
+            | Slti
+            | Sltiu
+            | Xori
+            | Ori
+            | Andi
+            | Slli
+            | Srli
+            | Srai
+            | Addiw
+            | Slliw
+            | Srliw
+            | Sraiw
+            | SlliUw
+            | Clz
+            | Clzw
+            | Ctz
+            | Ctzw
+            | Cpop
+            | Cpopw
+            | SextB
+            | SextH
+            | ZextH
+            | Rori
+            | Roriw
+            | Rev8
+            | Bclri
+            | Bexti
+            | Binvi
+            | Bseti
+    )
 }
 
 /// The value `kind` computes from `a` (rs1), `b` (rs2), `imm` and its `pc`.

@@ -31,9 +31,8 @@ use cranelift_codegen::settings::{self, Configurable};
 use cranelift_codegen::Context;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_jit::{JITBuilder, JITModule};
-use cranelift_module::{default_libcall_names, Module};
-use heron_cpu::decode::Op;
-use heron_cpu::tier::{NativeBlock, NativeEntry, TierStats, Translator};
+use cranelift_module::{default_libcall_names, FuncId, Linkage, Module};
+use heron_cpu::tier::{helpers, NativeBlock, NativeEntry, TierStats, Translator, Unit};
 use std::ptr::NonNull;
 
 /// Code memory one generation may use before the JIT starts afresh.
@@ -60,6 +59,8 @@ pub struct Jit {
     isa: OwnedTargetIsa,
     target: emit::Target,
     module: Option<JITModule>,
+    /// The helpers as the current module imports them: load, store, exec.
+    helper_ids: [FuncId; 3],
     /// The trampoline the interpreter enters blocks through, in a module
     /// of its own that outlives every code generation.
     entry_module: Option<JITModule>,
@@ -104,12 +105,14 @@ impl Jit {
             .map_err(|e| JitError::UnsupportedHost(e.to_string()))?
             .finish(settings::Flags::new(flags))
             .map_err(|e| JitError::Settings(e.to_string()))?;
-        let module = JITModule::new(JITBuilder::with_isa(isa.clone(), default_libcall_names()));
+        let target = emit::Target::new(isa.default_call_conv(), isa.frontend_config());
+        let (module, helper_ids) = code_module(&isa, &target)?;
         let (entry_module, entry) = build_entry(&isa)?;
         Ok(Jit {
             entry_module: Some(entry_module),
             entry,
-            target: emit::Target::new(isa.default_call_conv(), isa.frontend_config()),
+            target,
+            helper_ids,
             isa,
             ctx: module.make_context(),
             module: Some(module),
@@ -123,22 +126,42 @@ impl Jit {
         })
     }
 
-    fn compile(&mut self, ops: &[Op]) -> Option<NonNull<u8>> {
+    fn compile(&mut self, unit: &Unit) -> Option<NonNull<u8>> {
         let sig = emit::block_signature();
         let module = self.module.as_mut()?;
         self.ctx.func.signature = sig;
-        if !emit::build(&mut self.ctx.func, &mut self.builder_ctx, ops, &self.target) {
+        let [load, store, exec] = self
+            .helper_ids
+            .map(|id| module.declare_func_in_func(id, &mut self.ctx.func));
+        let helpers = emit::Helpers { load, store, exec };
+        if !emit::build(
+            &mut self.ctx.func,
+            &mut self.builder_ctx,
+            unit,
+            &self.target,
+            helpers,
+        ) {
             module.clear_context(&mut self.ctx);
             return None;
         }
         let id = module
             .declare_anonymous_function(&self.ctx.func.signature)
             .ok()?;
+        // RUST_LOG=heron_jit=trace shows each unit's register-allocated
+        // host code (Cranelift's VCode listing), for reading code quality.
+        let listing = log::log_enabled!(log::Level::Trace);
+        self.ctx.set_disasm(listing);
         let defined = module.define_function(id, &mut self.ctx);
-        let size = self
-            .ctx
-            .compiled_code()
-            .map_or(0, |c| c.code_buffer().len());
+        let compiled = self.ctx.compiled_code();
+        let size = compiled.map_or(0, |c| c.code_buffer().len());
+        if let Some(vcode) = compiled.and_then(|c| c.vcode.as_deref()) {
+            log::trace!(
+                "jit: unit at {:#x} of {} blocks, {} instructions:\n{vcode}",
+                unit.page + unit.blocks[0].offset,
+                unit.blocks.len(),
+                unit.insns()
+            );
+        }
         module.clear_context(&mut self.ctx);
         if let Err(e) = defined {
             log::warn!("jit: Cranelift rejected a block: {e}");
@@ -148,6 +171,37 @@ impl Jit {
         self.code_bytes += size;
         NonNull::new(module.get_finalized_function(id) as *mut u8)
     }
+}
+
+/// The names translated code imports the helpers under.
+const HELPER_NAMES: [&str; 3] = ["heron_load", "heron_store", "heron_exec"];
+
+/// A module for translated code, with the helpers declared as imports
+/// (direct calls: a helper's address is no value of the function, which
+/// Cranelift would hoist out of loops and keep on the stack).
+fn code_module(
+    isa: &OwnedTargetIsa,
+    target: &emit::Target,
+) -> Result<(JITModule, [FuncId; 3]), JitError> {
+    let mut builder = JITBuilder::with_isa(isa.clone(), default_libcall_names());
+    let addresses: [*const u8; 3] = [
+        helpers::load as *const u8,
+        helpers::store as *const u8,
+        helpers::exec as *const u8,
+    ];
+    for (name, address) in HELPER_NAMES.iter().zip(addresses) {
+        builder.symbol(*name, address);
+    }
+    let mut module = JITModule::new(builder);
+    let mut ids = Vec::with_capacity(3);
+    for (name, sig) in HELPER_NAMES.iter().zip(target.helper_signatures()) {
+        let id = module
+            .declare_function(name, Linkage::Import, sig)
+            .map_err(|e| JitError::Settings(format!("helper {name}: {e}")))?;
+        ids.push(id);
+    }
+    let ids = [ids[0], ids[1], ids[2]];
+    Ok((module, ids))
 }
 
 /// Compiles the trampoline `(hart, bus, code) -> exit code` in the host's
@@ -209,14 +263,14 @@ impl Translator for Jit {
         self.entry
     }
 
-    fn translate(&mut self, ops: &[Op]) -> Option<NativeBlock> {
+    fn translate(&mut self, unit: &Unit) -> Option<NativeBlock> {
         let started = std::time::Instant::now();
-        let f = self.compile(ops);
+        let f = self.compile(unit);
         self.compile_ns += started.elapsed().as_nanos() as u64;
         match f {
             Some(_) => {
                 self.translated += 1;
-                self.insns += ops.len() as u64;
+                self.insns += unit.insns() as u64;
             }
             None => self.declined += 1,
         }
@@ -244,10 +298,15 @@ impl Translator for Jit {
             // none is executing: translation happens between blocks.
             unsafe { old.free_memory() };
         }
-        self.module = Some(JITModule::new(JITBuilder::with_isa(
-            self.isa.clone(),
-            default_libcall_names(),
-        )));
+        // The same settings and helpers as the first one had.
+        match code_module(&self.isa, &self.target) {
+            Ok((module, ids)) => {
+                self.module = Some(module);
+                self.helper_ids = ids;
+            }
+            // No module: every later translation is declined.
+            Err(e) => log::warn!("jit: no new code generation: {e}"),
+        }
         self.code_bytes = 0;
         self.resets += 1;
     }

@@ -1,7 +1,8 @@
-//! `--jit-check`: the lockstep differential checker. Each execution of a
-//! translated block runs twice from the same state — first the host code,
-//! then the interpreter on the block's ops for as many trips round the
-//! block as the host code made — and the two outcomes are compared:
+//! `--jit-check`: the lockstep differential checker. Each execution of
+//! translated code runs twice from the same state — first the host code,
+//! then the interpreter, block after block from the same one, for as many
+//! instructions as the host code retired (round loops and through the
+//! blocks of its unit) — and the two outcomes are compared:
 //! registers, `pc`, `instret`, privilege, every CSR, the reservation, how
 //! the block ended, and the bytes each run wrote. Between the runs the
 //! hart's state is restored and the memory the first run wrote is put back
@@ -298,12 +299,12 @@ impl Hart {
         let after_native = ArchState::of(self);
         let mem_native = now_at(bus, &journal_native);
         undo(bus, &journal_native);
-        let trips = after_native.instret.wrapping_sub(before.instret);
+        let retired = after_native.instret.wrapping_sub(before.instret);
         let start_pc = before.pc;
         before.clone().restore(self);
 
         self.start_journal();
-        let end_interp = self.interpret_trips(bus, ops, start_pc, trips);
+        let (end_interp, path) = self.interpret_unit(bus, ops, retired);
         let journal_interp = self.stop_journal();
         let after_interp = ArchState::of(self);
         let mem_interp = now_at(bus, &journal_interp);
@@ -331,38 +332,92 @@ impl Hart {
         if diffs.is_empty() {
             return end_interp;
         }
+        let listing = self.listing(bus, &path);
         let mut report = format!(
-            "translated code diverged from the interpreter on hart {} (unit at {start_pc:#x}, \
-             {} instructions, {trips} retired; state before: privilege {:?}, instret {})\n",
-            hart,
-            ops.len(),
-            before.privilege,
-            before.instret
+            "translated code diverged from the interpreter on hart {hart} (unit entered at \
+             {start_pc:#x}, {retired} instructions retired; state before: privilege {:?}, \
+             instret {}); the interpreter ran:\n",
+            before.privilege, before.instret
         );
-        let mut pc = start_pc;
-        for op in ops {
-            let text = disassemble(op.raw, pc).replace('\t', " ");
-            let _ = writeln!(report, "    {pc:#x}: {text}");
-            pc = pc.wrapping_add(op.len as u64);
-        }
+        report.push_str(&listing);
         report.push_str(&diffs);
-        check.report = Some(report);
+        if let Some(check) = self.jit_check.as_deref_mut() {
+            check.report = Some(report);
+        }
         BlockEnd::Host(Trap::new(CAUSE_CHECK_DIVERGED, start_pc))
     }
 
-    /// Interprets `ops` from `start_pc` again and again while it loops to
-    /// its own start and fewer than `retired` instructions retired: the
-    /// trips translated code makes inside one call.
-    fn interpret_trips(&mut self, bus: &Bus, ops: &[Op], start_pc: u64, retired: u64) -> BlockEnd {
+    /// Interprets the blocks from `ops` (the one at `pc`) on, block after
+    /// block as the run loop would, while they chain and fewer than
+    /// `retired` instructions retired: what one call of translated code
+    /// did (it goes round loops and from block to block of its unit).
+    /// Also returns where the first blocks it ran start, for a report.
+    fn interpret_unit(&mut self, bus: &Bus, ops: &[Op], retired: u64) -> (BlockEnd, Path) {
         let start = self.instret;
+        let mut path = Path::default();
+        let mut ops = ops;
         loop {
+            path.push(self.pc);
             let end = self.exec_block::<false>(bus, ops);
             let done = self.instret.wrapping_sub(start);
-            if matches!(end, BlockEnd::Chain) && self.pc == start_pc && done < retired {
-                continue;
+            if !matches!(end, BlockEnd::Chain) || done >= retired {
+                return (end, path);
             }
-            return end;
+            let found = match self.block_at(bus, self.pc) {
+                Ok(found) => found,
+                Err(_) => return (end, path),
+            };
+            // SAFETY: as in `run_block`: `n` ops of a block that stays
+            // allocated until the next `block_at` call; `ops` is used only
+            // before that.
+            ops = unsafe { std::slice::from_raw_parts(found.ops, found.n) };
         }
+    }
+
+    /// The blocks at `path`, disassembled (looked up again: only a report
+    /// needs them).
+    fn listing(&mut self, bus: &Bus, path: &Path) -> String {
+        let mut out = String::new();
+        for &pc in &path.starts[..path.len] {
+            match self.block_at(bus, pc) {
+                // SAFETY: as in `interpret_unit`.
+                Ok(b) => list_block(&mut out, pc, unsafe {
+                    std::slice::from_raw_parts(b.ops, b.n)
+                }),
+                Err(_) => {
+                    let _ = writeln!(out, "    {pc:#x}: (no longer fetchable)");
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Where the first blocks of a checked execution start (no allocation:
+/// every execution records one).
+#[derive(Default)]
+struct Path {
+    starts: [u64; MAX_SHOWN_BLOCKS],
+    len: usize,
+}
+
+impl Path {
+    fn push(&mut self, pc: u64) {
+        if self.len < MAX_SHOWN_BLOCKS {
+            self.starts[self.len] = pc;
+            self.len += 1;
+        }
+    }
+}
+
+/// Blocks a divergence report lists at most.
+const MAX_SHOWN_BLOCKS: usize = 16;
+
+fn list_block(out: &mut String, mut pc: u64, ops: &[Op]) {
+    for op in ops {
+        let text = disassemble(op.raw, pc).replace('\t', " ");
+        let _ = writeln!(out, "    {pc:#x}: {text}");
+        pc = pc.wrapping_add(op.len as u64);
     }
 }
 
@@ -450,7 +505,7 @@ mod tests {
         fn entry(&self) -> NativeEntry {
             c_entry
         }
-        fn translate(&mut self, _ops: &[Op]) -> Option<NativeBlock> {
+        fn translate(&mut self, _unit: &crate::tier::Unit) -> Option<NativeBlock> {
             let code = NonNull::new(self.0 as *mut u8)?;
             // SAFETY: the functions below keep the contract for the one
             // block the tests run (`addi a0, a0, 1; j .-4`), called
@@ -508,7 +563,7 @@ mod tests {
         let (mut hart, bus) = machine(wrong);
         assert_eq!(hart.run(&bus, 1000), RunExit::JitDiverged);
         let report = hart.take_jit_check_report().expect("a report");
-        assert!(report.contains("unit at 0x80000000"), "{report}");
+        assert!(report.contains("unit entered at 0x80000000"), "{report}");
         assert!(report.contains("0x80000000: add a0,a0,1"), "{report}");
         assert!(
             report.contains("x10 (a0): translated 0x2a, interpreter 0x2"),

@@ -13,40 +13,40 @@ use crate::hart::Hart;
 /// (`sfence.vma`, `fence.i`): not an exit code of its own.
 pub const JUMPED: u32 = 4;
 
+/// What [`load`] returns (in two registers: a C struct of two words).
+#[repr(C)]
+pub struct Loaded {
+    /// 0, or [`exit::TRAP`] with the exception pending on the hart.
+    pub status: u64,
+    /// The zero-extended value (status 0).
+    pub value: u64,
+}
+
 /// Slow-path load of `size` bytes at `vaddr` (a TLB miss, MMIO, a
-/// misaligned access); the zero-extended value goes to `*out`. Returns
-/// 0, or [`exit::TRAP`] with the exception pending on the hart.
+/// misaligned access).
 ///
 /// # Safety
-/// Only for generated code: `hart`, `bus` and `out` are the valid,
-/// unaliased pointers the block was called with (`out` its own slot).
-pub unsafe extern "C" fn load(
-    hart: *mut Hart,
-    bus: *const Bus,
-    vaddr: u64,
-    size: u64,
-    out: *mut u64,
-) -> u32 {
+/// Only for generated code: `hart` and `bus` are the valid, unaliased
+/// pointers the block was called with.
+pub unsafe extern "C" fn load(hart: *mut Hart, bus: *const Bus, vaddr: u64, size: u64) -> Loaded {
     // SAFETY: the caller's contract.
     let (hart, bus) = unsafe { (&mut *hart, &*bus) };
     match hart.load(bus, vaddr, size) {
-        Ok(v) => {
-            // SAFETY: the caller's contract.
-            unsafe { *out = v };
-            0
-        }
+        Ok(value) => Loaded { status: 0, value },
         Err(t) => {
             hart.pending_trap = t;
-            exit::TRAP
+            Loaded {
+                status: exit::TRAP as u64,
+                value: 0,
+            }
         }
     }
 }
 
 /// Executes `*op` (at `pc`; `retired` = `instret` before it, for the
 /// counter CSRs) with the interpreter: how translated code runs what it
-/// does not translate itself. The op reads at most `x[rs1]` and
-/// `x[rs2]` and writes at most `x[rd]`, so the caller stores those two
-/// before and reloads `rd` after. Returns 0 (go on), [`exit::TRAP`]
+/// does not translate itself (the op finds the registers in the hart,
+/// where translated code keeps them). Returns 0 (go on), [`exit::TRAP`]
 /// (the exception is pending, nothing retired), [`JUMPED`] (the op
 /// retired and ended the block as a plain jump, `pc` set: the block ends
 /// with [`exit::CHAIN`], as the interpreter's does), [`exit::SYNC`] (the

@@ -1,8 +1,8 @@
 //! The boundary to a translating tier (heron-jit): the interpreter finds
-//! hot blocks and hands their decoded ops to a [`Translator`], which may
-//! return host code for them; the interpreter's run loop then calls that
-//! code instead of interpreting the block, with the same events, budget,
-//! interrupt and trap handling around it.
+//! hot blocks and hands a [`Unit`] of decoded blocks around each to a
+//! [`Translator`], which may return host code for it; the interpreter's
+//! run loop then calls that code instead of interpreting those blocks,
+//! with the same events, budget, interrupt and trap handling around it.
 //!
 //! Native code addresses the hart through [`crate::hart::offsets`] and the
 //! soft TLB's offset constants, and calls back into the hart only through
@@ -11,6 +11,7 @@
 //! them at that point.
 
 use std::ptr::NonNull;
+use std::sync::Arc;
 
 use heron_mmu::Bus;
 
@@ -22,6 +23,61 @@ mod worker;
 
 pub(crate) use worker::Hot;
 pub use worker::{CompileWorker, Tier};
+
+/// What a translator compiles: a hot block and the blocks of its page it
+/// reaches by direct jumps, branches and fall-throughs, each exactly as
+/// the interpreter decoded and runs it. Host code for a unit is entered at
+/// the start of any of its blocks (the hart's `pc` says which) and goes
+/// from block to block itself, making between two blocks the checks the
+/// run loop makes (events, budget); it leaves when control reaches an
+/// address that starts none of them.
+///
+/// All blocks of a unit lie in one physical page, so the page's
+/// invalidation drops them together, and a virtual `pc` finds its block by
+/// its offset in the page whatever the mapping.
+#[derive(Clone, Debug)]
+pub struct Unit {
+    /// The address of the hart the code is for. Translated code may
+    /// address the hart directly: a hart's translations run only on it
+    /// (each hart has its own tier), and a hart never moves ([`Hart::new`]
+    /// boxes it).
+    pub hart: usize,
+    /// The page's physical address.
+    pub page: u64,
+    /// The blocks, the hot one first.
+    pub blocks: Vec<UnitBlock>,
+}
+
+/// One block of a [`Unit`].
+#[derive(Clone, Debug)]
+pub struct UnitBlock {
+    /// Where it starts, as an offset into the page.
+    pub offset: u64,
+    /// Its ops (shared with the block cache; translated code may point
+    /// into them).
+    pub ops: Arc<[Op]>,
+}
+
+impl Unit {
+    /// A unit of the one block `ops` at physical `pa`, for `hart`.
+    pub fn single(hart: &Hart, pa: u64, ops: Arc<[Op]>) -> Unit {
+        let offset = pa & (heron_mmu::PAGE_SIZE - 1);
+        Unit {
+            hart: hart as *const Hart as usize,
+            page: pa - offset,
+            blocks: vec![UnitBlock { offset, ops }],
+        }
+    }
+
+    /// Guest instructions in all its blocks.
+    pub fn insns(&self) -> usize {
+        self.blocks.iter().map(|b| b.ops.len()).sum()
+    }
+}
+
+/// At most this many instructions go into one unit: a unit's compile time
+/// grows with it, and a page's cold paths are not worth compiling.
+pub const MAX_UNIT_INSNS: usize = 256;
 
 /// What native code returns.
 pub mod exit {
@@ -60,8 +116,9 @@ impl NativeBlock {
     ///
     /// # Safety
     /// `code`, called through its translator's [`Translator::entry`] with
-    /// the `*mut Hart` and `*const Bus` the interpreter passes, must touch
-    /// the hart only through the documented offsets and the [`helpers`],
+    /// the `*mut Hart` and `*const Bus` the interpreter passes (the hart is
+    /// always its [`Unit::hart`], whose address the code may hold), must
+    /// touch the hart only through the documented offsets and the [`helpers`],
     /// emulate exactly the ops it was made from (it may refer to those
     /// ops: a block's ops outlive its translation), return an [`exit`]
     /// code with the state that code promises, and stay mapped as long as
@@ -152,10 +209,9 @@ pub trait Translator: Send {
     fn stats(&self) -> TierStats;
     /// How its code is called; valid as long as the translator lives.
     fn entry(&self) -> NativeEntry;
-    /// Host code for the block of `ops` (decoded from one page, as the
-    /// interpreter runs them), or `None` if it contains something the
-    /// translator leaves to the interpreter.
-    fn translate(&mut self, ops: &[Op]) -> Option<NativeBlock>;
+    /// Host code for `unit`, entered at any of its blocks, or `None` if it
+    /// contains something the translator leaves to the interpreter.
+    fn translate(&mut self, unit: &Unit) -> Option<NativeBlock>;
     /// Whether the translator wants to start a new code generation (its
     /// code memory is full): the interpreter then drops every native block
     /// it holds and calls [`Translator::reset`].

@@ -16,8 +16,7 @@ use std::thread::JoinHandle;
 
 use heron_mmu::events::{bits, HartEvents};
 
-use super::{NativeBlock, NativeEntry, TierStats, Translator};
-use crate::decode::Op;
+use super::{NativeBlock, NativeEntry, TierStats, Translator, Unit};
 
 type Shared = Arc<Mutex<Box<dyn Translator>>>;
 
@@ -29,12 +28,11 @@ fn lock(t: &Shared) -> MutexGuard<'_, Box<dyn Translator>> {
 
 /// What the compile thread is asked to do.
 enum Request {
-    /// Translate `ops` (the block at physical `pa`) for `hart`.
+    /// Translate `unit` for `hart`.
     Translate {
         hart: usize,
         generation: u64,
-        pa: u64,
-        ops: Arc<[Op]>,
+        unit: Unit,
     },
     /// `hart` dropped every native block: free its translator's code.
     Reset { hart: usize },
@@ -45,10 +43,8 @@ enum Request {
 /// A translation, back at its hart.
 pub(crate) struct Done {
     generation: u64,
-    /// The block it was made for (its physical address and its ops, which
-    /// the code may point into).
-    pub(crate) pa: u64,
-    pub(crate) ops: Arc<[Op]>,
+    /// What it was made of (the code may point into its ops).
+    pub(crate) unit: Unit,
     /// `None`: declined.
     pub(crate) native: Option<NativeBlock>,
     /// The translator's code memory is full.
@@ -110,23 +106,22 @@ impl Tier {
         lock(&self.translator).stats()
     }
 
-    /// Translates `ops` (the block at `pa`) now or asks the compile
-    /// thread to. `drop_natives` is called first when the translator's
-    /// memory is full, and must drop every native block the hart holds.
-    pub(crate) fn hot(&mut self, pa: u64, ops: &Arc<[Op]>, drop_natives: impl FnOnce()) -> Hot {
+    /// Translates `unit` now or asks the compile thread to.
+    /// `drop_natives` is called first when the translator's memory is
+    /// full, and must drop every native block the hart holds.
+    pub(crate) fn hot(&mut self, unit: &Unit, drop_natives: impl FnOnce()) -> Hot {
         let Some(link) = &self.link else {
             let mut t = lock(&self.translator);
             if t.take_reset() {
                 drop_natives();
                 t.reset();
             }
-            return Hot::Now(t.translate(ops));
+            return Hot::Now(t.translate(unit));
         };
         let request = Request::Translate {
             hart: link.hart,
             generation: self.generation,
-            pa,
-            ops: ops.clone(),
+            unit: unit.clone(),
         };
         match link.requests.send(request) {
             Ok(()) => Hot::Requested,
@@ -218,21 +213,19 @@ fn serve(inbox: Receiver<Request>, harts: Vec<(Shared, Sender<Done>)>, events: A
             Request::Translate {
                 hart,
                 generation,
-                pa,
-                ops,
+                unit,
             } => {
                 let Some((translator, reply)) = harts.get(hart) else {
                     continue;
                 };
                 let (native, full) = {
                     let mut t = lock(translator);
-                    let native = t.translate(&ops);
+                    let native = t.translate(&unit);
                     (native, t.take_reset())
                 };
                 let done = Done {
                     generation,
-                    pa,
-                    ops,
+                    unit,
                     native,
                     full,
                 };
@@ -273,7 +266,7 @@ mod tests {
         fn entry(&self) -> NativeEntry {
             never_called
         }
-        fn translate(&mut self, _ops: &[Op]) -> Option<NativeBlock> {
+        fn translate(&mut self, _unit: &Unit) -> Option<NativeBlock> {
             self.calls.fetch_add(1, Ordering::SeqCst);
             None
         }
@@ -313,19 +306,24 @@ mod tests {
             CompileWorker::spawn(vec![Box::new(fake)], events.clone(), 5).expect("thread");
         let tier = &mut tiers[0];
         assert_eq!(tier.threshold(), 5);
-        let ops: Arc<[Op]> = vec![crate::decode::decode(0x13)].into();
-        let hot = tier.hot(0x8000_0000, &ops, || panic!("not full yet"));
+        let ops: Arc<[crate::decode::Op]> = vec![crate::decode::decode(0x13)].into();
+        let hart = crate::hart::Hart::new(0, 0);
+        let unit = Unit::single(&hart, 0x8000_0004, ops.clone());
+        let hot = tier.hot(&unit, || panic!("not full yet"));
         assert!(matches!(hot, Hot::Requested));
         wait_translated(&events[0]);
         let done = tier.next_done().expect("a result");
-        assert_eq!(done.pa, 0x8000_0000);
-        assert!(Arc::ptr_eq(&done.ops, &ops));
+        assert_eq!(
+            (done.unit.page, done.unit.blocks[0].offset),
+            (0x8000_0000, 4)
+        );
+        assert!(Arc::ptr_eq(&done.unit.blocks[0].ops, &ops));
         assert!(done.native.is_none() && !done.full);
         assert!(tier.next_done().is_none());
 
         // The second fills the translator; a result of the generation
         // before a reset is never handed out.
-        tier.hot(0x8000_1000, &ops, || {});
+        tier.hot(&Unit::single(&hart, 0x8000_1000, ops), || {});
         wait_translated(&events[0]);
         tier.new_generation();
         assert!(tier.next_done().is_none(), "stale result handed out");
@@ -348,10 +346,11 @@ mod tests {
         };
         let mut tier = Tier::inline(Box::new(fake), 0);
         assert_eq!(tier.threshold(), 1, "a threshold of 0 means 1");
-        let ops: Arc<[Op]> = vec![crate::decode::decode(0x13)].into();
+        let hart = crate::hart::Hart::new(0, 0);
+        let unit = Unit::single(&hart, 0, vec![crate::decode::decode(0x13)].into());
         let mut dropped = 0;
-        assert!(matches!(tier.hot(0, &ops, || dropped += 1), Hot::Now(None)));
-        assert!(matches!(tier.hot(0, &ops, || dropped += 1), Hot::Now(None)));
+        assert!(matches!(tier.hot(&unit, || dropped += 1), Hot::Now(None)));
+        assert!(matches!(tier.hot(&unit, || dropped += 1), Hot::Now(None)));
         assert_eq!((dropped, resets.load(Ordering::SeqCst)), (1, 1));
     }
 }

@@ -18,7 +18,7 @@ use heron_cpu::csr::MSTATUS_FS;
 use heron_cpu::decode::{Kind, Op};
 use heron_cpu::hart::offsets;
 
-use super::{Emitter, MEM};
+use super::Emitter;
 
 /// `fflags.NX`.
 const NX: i64 = 1;
@@ -57,7 +57,7 @@ impl Emitter<'_> {
         self.b.set_cold_block(slow);
 
         self.b.switch_to_block(fast);
-        self.fp_fast(i, pc, op, slow);
+        self.fp_fast(i, op, slow);
         self.b.ins().jump(join, &[]);
 
         self.b.switch_to_block(slow);
@@ -70,27 +70,29 @@ impl Emitter<'_> {
     /// True (non-zero) when the fast path may run: FS dirty; for
     /// arithmetic also RNE and NX accrued.
     fn fp_guard(&mut self, op: &Op) -> Value {
-        let mstatus = self
-            .b
-            .ins()
-            .load(types::I64, MEM, self.hart, offsets::MSTATUS as i32);
+        let mstatus = self.b.ins().load(
+            types::I64,
+            self.mem.hart,
+            self.hart,
+            offsets::MSTATUS as i32,
+        );
         let fs = self.b.ins().band_imm_s(mstatus, MSTATUS_FS as i64);
         let mut ok = self.b.ins().icmp_imm_s(IntCC::Equal, fs, MSTATUS_FS as i64);
         if matches!(op.kind, Kind::Flw | Kind::Fld | Kind::Fsw | Kind::Fsd) {
             return ok;
         }
-        let flags = self
-            .b
-            .ins()
-            .uload8(types::I64, MEM, self.hart, offsets::FFLAGS as i32);
+        let flags =
+            self.b
+                .ins()
+                .uload8(types::I64, self.mem.hart, self.hart, offsets::FFLAGS as i32);
         let nx = self.b.ins().band_imm_s(flags, NX);
         let accrued = self.b.ins().icmp_imm_s(IntCC::NotEqual, nx, 0);
         ok = self.b.ins().band(ok, accrued);
         if op.rm == RM_DYN {
-            let frm = self
-                .b
-                .ins()
-                .uload8(types::I64, MEM, self.hart, offsets::FRM as i32);
+            let frm =
+                self.b
+                    .ins()
+                    .uload8(types::I64, self.mem.hart, self.hart, offsets::FRM as i32);
             let rne = self.b.ins().icmp_imm_s(IntCC::Equal, frm, RM_RNE as i64);
             ok = self.b.ins().band(ok, rne);
         }
@@ -100,21 +102,24 @@ impl Emitter<'_> {
     fn f(&mut self, r: u8) -> Value {
         self.b.ins().load(
             types::I64,
-            MEM,
+            self.mem.regs[32 + r as usize],
             self.hart,
             (offsets::F + 8 * r as usize) as i32,
         )
     }
 
     fn set_f(&mut self, r: u8, bits: Value) {
-        self.b
-            .ins()
-            .store(MEM, bits, self.hart, (offsets::F + 8 * r as usize) as i32);
+        self.b.ins().store(
+            self.mem.regs[32 + r as usize],
+            bits,
+            self.hart,
+            (offsets::F + 8 * r as usize) as i32,
+        );
     }
 
     /// The fast path; may still branch to `slow` (arithmetic whose
     /// outcome it cannot vouch for).
-    fn fp_fast(&mut self, i: usize, pc: Value, op: &Op, slow: cranelift_codegen::ir::Block) {
+    fn fp_fast(&mut self, i: usize, op: &Op, slow: cranelift_codegen::ir::Block) {
         use Kind::*;
         let addr = |e: &mut Self| {
             let base = e.x(op.rs1);
@@ -124,7 +129,7 @@ impl Emitter<'_> {
             Flw | Fld => {
                 let vaddr = addr(self);
                 let size = if op.kind == Flw { 4 } else { 8 };
-                let raw = self.load_value(i, pc, vaddr, size);
+                let raw = self.load_value(i, vaddr, size);
                 let bits = if op.kind == Flw {
                     self.b.ins().bor_imm_s(raw, NAN_BOX)
                 } else {
@@ -136,7 +141,7 @@ impl Emitter<'_> {
                 let vaddr = addr(self);
                 let size = if op.kind == Fsw { 4 } else { 8 };
                 let bits = self.f(op.rs2);
-                self.store_value(i, pc, op, vaddr, size, bits);
+                self.store_value(i, op, vaddr, size, bits);
             }
             _ => self.fp_arith(op, slow),
         }

@@ -5,10 +5,10 @@
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{types, BlockArg, InstBuilder, Value};
 use heron_cpu::decode::{Kind, Op};
-use heron_cpu::tier::{exit, helpers};
+use heron_cpu::tier::exit;
 use heron_mmu::tlb::TLB_ENTRIES;
 
-use super::{Emitter, MEM};
+use super::Emitter;
 
 impl Emitter<'_> {
     /// The TLB entry `vaddr` would use in `table`, and whether it hits for
@@ -18,14 +18,14 @@ impl Emitter<'_> {
         let index = self.b.ins().band_imm_s(index, TLB_ENTRIES as i64 - 1);
         let offset = self.b.ins().ishl_imm_s(index, 4);
         let entry = self.b.ins().iadd(table, offset);
-        let tag = self.b.ins().load(types::I64, MEM, entry, 0);
+        let tag = self.b.ins().load(types::I64, self.mem.hart, entry, 0);
         let masked = self.b.ins().band_imm_s(vaddr, !0xfffi64 | (size - 1));
         let hit = self.b.ins().icmp(IntCC::Equal, tag, masked);
         (entry, hit)
     }
 
     /// An integer load (`lb` … `ld`, `lbu` … `lwu`).
-    pub(super) fn load(&mut self, i: usize, pc: Value, op: &Op) {
+    pub(super) fn load(&mut self, i: usize, op: &Op) {
         use Kind::*;
         let size: i64 = match op.kind {
             Lb | Lbu => 1,
@@ -35,7 +35,7 @@ impl Emitter<'_> {
         };
         let base = self.x(op.rs1);
         let vaddr = self.b.ins().iadd_imm_s(base, op.imm as i64);
-        let raw = self.load_value(i, pc, vaddr, size);
+        let raw = self.load_value(i, vaddr, size);
         let v = match op.kind {
             Lb => self.sext(raw, types::I8),
             Lh => self.sext(raw, types::I16),
@@ -45,9 +45,9 @@ impl Emitter<'_> {
         self.set_x(op.rd, v);
     }
 
-    /// The `size` bytes at `vaddr`, zero-extended, for op `i` at `pc`
+    /// The `size` bytes at `vaddr`, zero-extended, for op `i`
     /// (which, on a fault, leaves with TRAP).
-    pub(super) fn load_value(&mut self, i: usize, pc: Value, vaddr: Value, size: i64) -> Value {
+    pub(super) fn load_value(&mut self, i: usize, vaddr: Value, size: i64) -> Value {
         let (entry, hit) = self.tlb_probe(self.load_tlb, vaddr, size);
         let (fast, slow, join) = (
             self.b.create_block(),
@@ -59,29 +59,22 @@ impl Emitter<'_> {
         self.b.set_cold_block(slow);
 
         self.b.switch_to_block(fast);
-        let addend = self.b.ins().load(types::I64, MEM, entry, 8);
+        let addend = self.b.ins().load(types::I64, self.mem.hart, entry, 8);
         let host = self.b.ins().iadd(vaddr, addend);
         let raw = match size {
-            1 => self.b.ins().uload8(types::I64, MEM, host, 0),
-            2 => self.b.ins().uload16(types::I64, MEM, host, 0),
-            4 => self.b.ins().uload32(MEM, host, 0),
-            _ => self.b.ins().load(types::I64, MEM, host, 0),
+            1 => self.b.ins().uload8(types::I64, self.mem.guest, host, 0),
+            2 => self.b.ins().uload16(types::I64, self.mem.guest, host, 0),
+            4 => self.b.ins().uload32(self.mem.guest, host, 0),
+            _ => self.b.ins().load(types::I64, self.mem.guest, host, 0),
         };
         self.b.ins().jump(join, &[BlockArg::Value(raw)]);
 
         self.b.switch_to_block(slow);
-        let out = self.b.ins().stack_addr(types::I64, self.slot, 0);
         let size_v = self.b.ins().iconst(types::I64, size);
-        let status = self.call_helper(
-            helpers::load as *const () as usize,
-            true,
-            [vaddr, size_v, out],
-        );
-        self.trap_if(status, i, pc);
-        let raw = self
-            .b
-            .ins()
-            .stack_load(types::I64, types::I64, self.slot, 0);
+        let args = [self.hart, self.bus, vaddr, size_v];
+        let call = self.b.ins().call(self.helpers.load, &args);
+        let (status, raw) = (self.b.inst_results(call)[0], self.b.inst_results(call)[1]);
+        self.trap_if(status, i);
         self.b.ins().jump(join, &[BlockArg::Value(raw)]);
 
         self.b.switch_to_block(join);
@@ -94,7 +87,7 @@ impl Emitter<'_> {
     }
 
     /// An integer store (`sb` … `sd`).
-    pub(super) fn store(&mut self, i: usize, pc: Value, op: &Op) {
+    pub(super) fn store(&mut self, i: usize, op: &Op) {
         use Kind::*;
         let size: i64 = match op.kind {
             Sb => 1,
@@ -105,21 +98,13 @@ impl Emitter<'_> {
         let base = self.x(op.rs1);
         let value = self.x(op.rs2);
         let vaddr = self.b.ins().iadd_imm_s(base, op.imm as i64);
-        self.store_value(i, pc, op, vaddr, size, value);
+        self.store_value(i, op, vaddr, size, value);
     }
 
     /// Stores the low `size` bytes of `value` at `vaddr` for op `i` (`op`,
     /// at `pc`): a fault leaves with TRAP, a device store ends the block
     /// after it with SYNC.
-    pub(super) fn store_value(
-        &mut self,
-        i: usize,
-        pc: Value,
-        op: &Op,
-        vaddr: Value,
-        size: i64,
-        value: Value,
-    ) {
+    pub(super) fn store_value(&mut self, i: usize, op: &Op, vaddr: Value, size: i64, value: Value) {
         let (entry, hit) = self.tlb_probe(self.store_tlb, vaddr, size);
         let (fast, slow, join) = (
             self.b.create_block(),
@@ -130,42 +115,30 @@ impl Emitter<'_> {
         self.b.set_cold_block(slow);
 
         self.b.switch_to_block(fast);
-        let addend = self.b.ins().load(types::I64, MEM, entry, 8);
+        let addend = self.b.ins().load(types::I64, self.mem.hart, entry, 8);
         let host = self.b.ins().iadd(vaddr, addend);
         match size {
-            1 => self.b.ins().istore8(MEM, value, host, 0),
-            2 => self.b.ins().istore16(MEM, value, host, 0),
-            4 => self.b.ins().istore32(MEM, value, host, 0),
-            _ => self.b.ins().store(MEM, value, host, 0),
+            1 => self.b.ins().istore8(self.mem.guest, value, host, 0),
+            2 => self.b.ins().istore16(self.mem.guest, value, host, 0),
+            4 => self.b.ins().istore32(self.mem.guest, value, host, 0),
+            _ => self.b.ins().store(self.mem.guest, value, host, 0),
         };
         self.b.ins().jump(join, &[]);
 
         self.b.switch_to_block(slow);
         let size_v = self.b.ins().iconst(types::I64, size);
-        let status = self.call_helper(
-            helpers::store as *const () as usize,
-            false,
-            [vaddr, size_v, value],
-        );
-        self.trap_if(status, i, pc);
+        let args = [self.hart, self.bus, vaddr, size_v, value];
+        let call = self.b.ins().call(self.helpers.store, &args);
+        let status = self.b.inst_results(call)[0];
+        self.trap_if(status, i);
         // Not a trap: 0 goes on, SYNC (a device) ends the block after it.
         let sync = self.b.create_block();
         self.b.ins().brif(status, sync, &[], join, &[]);
         self.b.set_cold_block(sync);
         self.b.switch_to_block(sync);
-        let next = self.b.ins().iadd_imm_s(pc, op.len as i64);
         let n = self.count(i as i64 + 1);
-        self.leave(next, n, exit::SYNC);
+        self.leave_at((self.at + op.len as u64) as i64, n, exit::SYNC);
 
         self.b.switch_to_block(join);
-    }
-
-    /// Calls a slow-path helper with `(hart, bus, args...)`; its status.
-    fn call_helper(&mut self, f: usize, load: bool, args: [Value; 3]) -> Value {
-        let callee = self.b.ins().iconst(types::I64, f as i64);
-        let sig = if load { self.load_sig } else { self.store_sig };
-        let all = [self.hart, self.bus, args[0], args[1], args[2]];
-        let call = self.b.ins().call_indirect(sig, callee, &all);
-        self.b.inst_results(call)[0]
     }
 }

@@ -1,32 +1,49 @@
-//! One block of decoded ops → one Cranelift function
+//! One unit of decoded blocks → one Cranelift function
 //! `(hart, bus) -> exit code`.
 //!
-//! Every guest register the block touches lives in a Cranelift variable,
-//! loaded from the hart on entry; all exits go through one exit block that
-//! writes back the registers the block writes, `pc` and `instret`, and
-//! returns the exit code — block parameters `(pc, retired, code)`. At a
-//! fault the variables hold exactly the values before the faulting
-//! instruction, so the state matches the interpreter's.
+//! The function starts at the unit's block whose page offset the hart's
+//! `pc` has (a switch), and jumps from block to block of the unit itself
+//! wherever a direct jump, branch, fall-through or indirect jump leads to
+//! one — after the run loop's checks between blocks (events posted, budget
+//! left).
+//!
+//! Guest registers stay in the hart: every read is a load, every write a
+//! store, in an alias region per register ([`Regions`]), so Cranelift's
+//! alias analysis keeps values in host registers between uses
+//! (store-to-load forwarding, redundant-load and dead-store elimination)
+//! while the hart holds the interpreter's state at every point that can
+//! observe it: a helper call, a fault, an exit. (Cranelift variables for
+//! guest registers, the first design, left the register allocator with
+//! more long-lived values than the host has registers: in sha256's main
+//! unit it spilled most of them and shuffled them between stack slots at
+//! every block edge. Keeping written values in the emitter and storing
+//! them only on cold paths and at exits, tried next, made more code and
+//! longer-lived values: sha256 0.31 → 0.37 s, the Linux boot's code 6.7 →
+//! 9.6 MiB.) All exits go through one exit block that writes `pc` and
+//! `instret` and returns the exit code — block
+//! parameters `(pc, //! retired, code)` — or tail-calls the next translated unit.
 
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{
-    types, AbiParam, Block, BlockArg, Function, InstBuilder, MemFlagsData, SigRef, Signature,
-    StackSlot, StackSlotData, StackSlotKind, Value,
+    types, AbiParam, AliasRegionData, Block, BlockArg, FuncRef, Function, InstBuilder,
+    MemFlagsData, SigRef, Signature, Value,
 };
 use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
-use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Switch, Variable};
 use heron_cpu::decode::{Kind, Op};
 use heron_cpu::hart::offsets;
-use heron_cpu::tier::{exit, fence_orders, helpers, jump};
+use heron_cpu::tier::{exit, fence_orders, helpers, jump, Unit};
 use heron_mmu::tlb::{set_offset, SET_LOAD_OFFSET, SET_STORE_OFFSET};
+use heron_mmu::PAGE_SIZE;
 
 use crate::alu;
 
 mod fp;
 mod mem;
 
-/// What code generation needs of the host: the helpers' signatures (for
-/// `call_indirect`) and the frontend configuration.
+/// What code generation needs of the host: the helpers' signatures (they
+/// are imported functions of the module, see `lib.rs`) and the frontend
+/// configuration.
 pub(crate) struct Target {
     load: Signature,
     store: Signature,
@@ -49,23 +66,35 @@ pub(crate) fn block_signature() -> Signature {
 
 impl Target {
     pub(crate) fn new(cc: CallConv, frontend: TargetFrontendConfig) -> Target {
-        let sig = |params: usize| {
+        let sig = |params: usize, returns: usize, ret: types::Type| {
             let mut s = Signature::new(cc);
             s.params
                 .extend((0..params).map(|_| AbiParam::new(types::I64)));
-            s.returns.push(AbiParam::new(types::I32));
+            s.returns.extend((0..returns).map(|_| AbiParam::new(ret)));
             s
         };
-        // (hart, bus, vaddr, size, out), (hart, bus, vaddr, size, value)
-        // and (hart, bus, op, pc, retired).
+        // (hart, bus, vaddr, size) -> (status, value), (hart, bus, vaddr,
+        // size, value) -> status and (hart, bus, op, pc, retired) -> status.
         Target {
-            load: sig(5),
-            store: sig(5),
-            exec: sig(5),
+            load: sig(4, 2, types::I64),
+            store: sig(5, 1, types::I32),
+            exec: sig(5, 1, types::I32),
             block: block_signature(),
             frontend,
         }
     }
+
+    /// The helpers' signatures: load, store, exec.
+    pub(crate) fn helper_signatures(&self) -> [&Signature; 3] {
+        [&self.load, &self.store, &self.exec]
+    }
+}
+
+/// The helpers as imported into the function being built.
+pub(crate) struct Helpers {
+    pub(crate) load: FuncRef,
+    pub(crate) store: FuncRef,
+    pub(crate) exec: FuncRef,
 }
 
 /// Whether the translator emits `op` itself (the rest goes through
@@ -80,98 +109,154 @@ fn native(op: &Op) -> bool {
         )
 }
 
-/// Builds `func` from `ops`; false (and `func` untouched) if some op is
-/// left to the interpreter.
+/// Builds `func` from `unit`; false (and `func` untouched) if it has
+/// nothing to translate.
 pub(crate) fn build(
     func: &mut Function,
     fbc: &mut FunctionBuilderContext,
-    ops: &[Op],
+    unit: &Unit,
     target: &Target,
+    helpers: Helpers,
 ) -> bool {
-    if ops.is_empty() {
+    if unit.blocks.iter().any(|b| b.ops.is_empty()) {
         return false;
     }
     let mut b = FunctionBuilder::new(func, fbc);
-    let load_sig = b.import_signature(target.load.clone());
-    let store_sig = b.import_signature(target.store.clone());
-    let exec_sig = b.import_signature(target.exec.clone());
     let block_sig = b.import_signature(target.block.clone());
-    let mut e = Emitter::start(b, ops, [load_sig, store_sig, exec_sig]);
+    let mut e = Emitter::start(b, unit, helpers);
     e.block_sig = Some(block_sig);
-    let mut offset = 0u64;
-    let mut ended = false;
-    for (i, op) in ops.iter().enumerate() {
-        if e.op(i, offset, op) {
-            ended = true;
-            break;
+    for k in 0..unit.blocks.len() {
+        let (start, block) = e.starts[k];
+        e.b.switch_to_block(block);
+        let ops = &unit.blocks[k].ops;
+        let mut offset = start;
+        let mut ended = false;
+        for (i, op) in ops.iter().enumerate() {
+            e.at = offset;
+            if e.op(i, offset, op) {
+                ended = true;
+                break;
+            }
+            offset += op.len as u64;
         }
-        offset += op.len as u64;
-    }
-    if !ended {
-        let next = e.pc_at(offset);
-        let n = e.count(ops.len() as i64);
-        e.leave(next, n, exit::CHAIN);
+        if !ended {
+            e.goto(ops.len() as i64, offset as i64);
+        }
     }
     e.finish(target.frontend);
     true
 }
 
-/// Whether some op of the block jumps or branches back to its start (a
-/// loop inside the translation: see `Emitter::back_edge`).
-fn loops_to_start(ops: &[Op]) -> bool {
-    let mut offset = 0i64;
-    ops.iter().any(|op| {
-        let back =
-            (op.kind == Kind::Jal || op.kind.is_cond_branch()) && offset + op.imm as i64 == 0;
-        offset += op.len as i64;
-        back
+/// Whether control may go from some block of `unit` to another (or the
+/// same) one by itself: a direct jump, branch or fall-through to a block
+/// start, or an indirect jump with other blocks to go to.
+fn has_transfers(unit: &Unit) -> bool {
+    let starts = |t: i64| unit.blocks.iter().any(|b| b.offset as i64 == t);
+    unit.blocks.iter().any(|b| {
+        let mut at = b.offset as i64;
+        let mut hit = false;
+        for op in b.ops.iter() {
+            if (op.kind == Kind::Jal || op.kind.is_cond_branch()) && starts(at + op.imm as i64) {
+                hit = true;
+            }
+            at += op.len as i64;
+        }
+        let last = b.ops.last();
+        hit || (last.is_some_and(|op| !op.ends_block()) && starts(at))
+            || (unit.blocks.len() > 1 && last.is_some_and(|op| op.kind == Kind::Jalr))
     })
 }
 
 struct Emitter<'a> {
     b: FunctionBuilder<'a>,
+    /// The hart's address, a constant (see [`Unit::hart`]): Cranelift
+    /// materialises it where it is used instead of keeping it in a register
+    /// all along (as the function's parameter, it was spilled and reloaded
+    /// all over long units), and every access to the hart has the same base
+    /// value, which alias analysis needs to forward values.
     hart: Value,
     bus: Value,
-    /// Variables of x1..x31 (x0 has none: it reads as 0).
-    regs: [Option<Variable>; 32],
-    /// Registers the block writes (bit r).
-    written: u32,
-    entry_pc: Value,
+    /// Memory flags of each kind of access.
+    mem: Regions,
+    /// The virtual address of the unit's page.
+    page_pc: Value,
     /// Base addresses of the data context's load and store TLB tables.
     load_tlb: Value,
     store_tlb: Value,
-    /// Where the load helper puts its value.
-    slot: StackSlot,
-    /// Instructions retired by earlier trips round the block's loop.
+    /// Instructions retired by the blocks run before the current one in
+    /// this call.
     retired: Variable,
     /// `instret` on entry.
     instret: Value,
-    /// With a loop to the block's start: the event word's address and the
+    /// With transfers between blocks: the event word's address and the
     /// instructions left in the run's budget on entry.
-    loop_check: Option<(Value, Value)>,
-    /// Where a back-edge to the block's start jumps.
-    head: Block,
+    transfer_check: Option<(Value, Value)>,
+    /// The unit's blocks: page offset and where their code starts.
+    starts: Vec<(u64, Block)>,
+    /// The page offset of the op being emitted.
+    at: u64,
     exit: Block,
-    load_sig: SigRef,
-    store_sig: SigRef,
-    exec_sig: SigRef,
+    /// The exits with code CHAIN, TRAP and SYNC, `(next pc, retired)`:
+    /// each sets its code there, so that no exit code is a value of the
+    /// loop bodies (Cranelift hoists constants out of loops, and kept them
+    /// on the stack).
+    exits: [Block; 3],
+    helpers: Helpers,
     /// For the tail call to the next block.
     block_sig: Option<SigRef>,
 }
 
-const MEM: MemFlagsData = MemFlagsData::trusted();
+/// Loads of memory outside the hart and guest RAM (the event word, the
+/// jump cache), which translated code never stores to.
+const OTHER: MemFlagsData = MemFlagsData::trusted();
+
+/// The flags of every access translated code makes: aligned and not
+/// trapping (guest faults go through helpers, never host traps), each kind
+/// of memory in an alias region of its own, since they never overlap.
+/// Each guest register is a region: a store to one leaves what is known
+/// of the others (alias analysis forwards a value only while the last
+/// store to its region is the same).
+#[derive(Clone, Copy)]
+pub(crate) struct Regions {
+    /// x0..x31, then f0..f31 in the hart.
+    pub(crate) regs: [MemFlagsData; 64],
+    /// The hart's other fields (pc, instret, CSRs, the soft TLB, ...).
+    pub(crate) hart: MemFlagsData,
+    /// Guest RAM, through the TLB's host addresses.
+    pub(crate) guest: MemFlagsData,
+}
+
+impl Regions {
+    fn new(b: &mut FunctionBuilder) -> Regions {
+        let mut region = |user_id, description: &'static str| {
+            let r = b.func.dfg.alias_regions.insert(AliasRegionData {
+                user_id,
+                description: description.into(),
+            });
+            MemFlagsData::trusted().with_alias_region(Some(r))
+        };
+        Regions {
+            hart: region(1, "hart"),
+            guest: region(2, "guest memory"),
+            regs: std::array::from_fn(|r| region(16 + r as u32, "guest register")),
+        }
+    }
+}
 
 impl<'a> Emitter<'a> {
-    fn start(mut b: FunctionBuilder<'a>, ops: &[Op], sigs: [SigRef; 3]) -> Self {
-        let [load_sig, store_sig, exec_sig] = sigs;
+    fn start(mut b: FunctionBuilder<'a>, unit: &Unit, helpers: Helpers) -> Self {
+        let mem = Regions::new(&mut b);
+        let hart_mem = mem.hart;
         let entry = b.create_block();
         b.append_block_params_for_function_params(entry);
         b.switch_to_block(entry);
-        let (hart, bus) = (b.block_params(entry)[0], b.block_params(entry)[1]);
-        let entry_pc = b.ins().load(types::I64, MEM, hart, offsets::PC as i32);
+        let bus = b.block_params(entry)[1];
+        let hart = b.ins().iconst(types::I64, unit.hart as i64);
+        let entry_pc = b.ins().load(types::I64, hart_mem, hart, offsets::PC as i32);
+        let page_pc = b.ins().band_imm_s(entry_pc, !(PAGE_SIZE as i64 - 1));
         let ctx = b
             .ins()
-            .uload8(types::I64, MEM, hart, offsets::DATA_CTX as i32);
+            .uload8(types::I64, hart_mem, hart, offsets::DATA_CTX as i32);
         let set_size = (set_offset(1) - set_offset(0)) as i64;
         let set = b.ins().imul_imm_s(ctx, set_size);
         let set = b.ins().iadd(hart, set);
@@ -180,73 +265,89 @@ impl<'a> Emitter<'a> {
             .iadd_imm_s(set, (offsets::TLB + set_offset(0)) as i64);
         let load_tlb = b.ins().iadd_imm_s(set, SET_LOAD_OFFSET as i64);
         let store_tlb = b.ins().iadd_imm_s(set, SET_STORE_OFFSET as i64);
-        let slot = b.create_sized_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, 8, 3));
         let exit = b.create_block();
         b.append_block_param(exit, types::I64); // next pc
         b.append_block_param(exit, types::I64); // instructions retired
         b.append_block_param(exit, types::I32); // exit code
-        let (mut regs, mut written) = ([None; 32], 0u32);
-        for op in ops {
-            let (reads, writes) = alu::regs_of(op);
-            written |= writes;
-            for (r, slot) in regs.iter_mut().enumerate().skip(1) {
-                if (reads | writes) >> r & 1 != 0 && slot.is_none() {
-                    let v = b.declare_var(types::I64);
-                    let x = b
-                        .ins()
-                        .load(types::I64, MEM, hart, (offsets::X + 8 * r) as i32);
-                    b.def_var(v, x);
-                    *slot = Some(v);
-                }
-            }
-        }
-        let instret = b.ins().load(types::I64, MEM, hart, offsets::INSTRET as i32);
-        // What every trip round the block's loop checks, loaded once.
-        let loop_check = loops_to_start(ops).then(|| {
+        let exits = [(); 3].map(|_| {
+            let e = b.create_block();
+            b.append_block_param(e, types::I64); // next pc
+            b.append_block_param(e, types::I64); // instructions retired
+            e
+        });
+        let instret = b
+            .ins()
+            .load(types::I64, hart_mem, hart, offsets::INSTRET as i32);
+        // What every transfer between blocks checks, loaded once.
+        let transfer_check = has_transfers(unit).then(|| {
             let word = b
                 .ins()
-                .load(types::I64, MEM, hart, offsets::EVENTS_WORD as i32);
-            let end = b.ins().load(types::I64, MEM, hart, offsets::RUN_END as i32);
+                .load(types::I64, hart_mem, hart, offsets::EVENTS_WORD as i32);
+            let end = b
+                .ins()
+                .load(types::I64, hart_mem, hart, offsets::RUN_END as i32);
             (word, b.ins().isub(end, instret))
         });
         let retired = b.declare_var(types::I64);
         let zero = b.ins().iconst(types::I64, 0);
         b.def_var(retired, zero);
-        let head = b.create_block();
-        b.ins().jump(head, &[]);
-        b.switch_to_block(head);
+        let starts: Vec<(u64, Block)> = unit
+            .blocks
+            .iter()
+            .map(|m| (m.offset, b.create_block()))
+            .collect();
+        if let [(_, only)] = starts[..] {
+            b.ins().jump(only, &[]);
+        } else {
+            // Entered at the block the hart's `pc` starts; the code is
+            // installed only on the unit's blocks, so the default (leave
+            // at once, nothing done) is never taken.
+            let mut switch = Switch::new();
+            for &(offset, block) in &starts {
+                switch.set_entry(offset as u128, block);
+            }
+            let none = b.create_block();
+            let in_page = b.ins().band_imm_s(entry_pc, PAGE_SIZE as i64 - 1);
+            switch.emit(&mut b, in_page, none);
+            b.switch_to_block(none);
+            let code = b.ins().iconst(types::I32, exit::SYNC as i64);
+            let args = [entry_pc, zero, code].map(BlockArg::Value);
+            b.ins().jump(exit, &args);
+        }
         Emitter {
-            loop_check,
+            transfer_check,
             b,
             hart,
             bus,
-            regs,
-            written,
-            entry_pc,
+            mem,
+            page_pc,
             load_tlb,
             store_tlb,
-            slot,
             retired,
             instret,
-            head,
+            starts,
+            at: 0,
             exit,
-            load_sig,
-            store_sig,
-            exec_sig,
+            exits,
+            helpers,
             block_sig: None,
         }
     }
 
     fn x(&mut self, r: u8) -> Value {
-        match self.regs[r as usize] {
-            Some(v) => self.b.use_var(v),
-            None => self.b.ins().iconst(types::I64, 0),
+        if r == 0 {
+            return self.b.ins().iconst(types::I64, 0);
         }
+        let at = (offsets::X + 8 * r as usize) as i32;
+        let flags = self.mem.regs[r as usize];
+        self.b.ins().load(types::I64, flags, self.hart, at)
     }
 
     fn set_x(&mut self, r: u8, value: Value) {
-        if let Some(v) = self.regs[r as usize].filter(|_| r != 0) {
-            self.b.def_var(v, value);
+        if r != 0 {
+            let at = (offsets::X + 8 * r as usize) as i32;
+            let flags = self.mem.regs[r as usize];
+            self.b.ins().store(flags, value, self.hart, at);
         }
     }
 
@@ -256,43 +357,112 @@ impl<'a> Emitter<'a> {
         self.b.ins().iadd_imm_s(r, k)
     }
 
-    /// A jump from op `i` back to the block's start: go round again unless
-    /// the run's budget is spent or something was posted to the hart — the
-    /// same checks the run loop makes before each block.
-    fn back_edge(&mut self, i: usize) {
-        let r = self.count(i as i64 + 1);
-        self.b.def_var(self.retired, r);
-        let Some((word, budget)) = self.loop_check else {
-            // `loops_to_start` found every back-edge: not reached.
-            let code = self.b.ins().iconst(types::I32, exit::CHAIN as i64);
-            let args = [self.entry_pc, r, code].map(BlockArg::Value);
-            self.b.ins().jump(self.exit, &args);
+    /// Control goes to page offset `target` after `n` ops of the current
+    /// block retired: on to that block of the unit unless the run's budget
+    /// is spent or something was posted to the hart — the checks the run
+    /// loop makes between blocks — else (or if no block of the unit starts
+    /// there) out through the exit.
+    fn goto(&mut self, n: i64, target: i64) {
+        let block = self
+            .starts
+            .iter()
+            .find(|&&(offset, _)| offset as i64 == target)
+            .map(|&(_, block)| block);
+        let r = self.count(n);
+        let (Some(block), Some((word, budget))) = (block, self.transfer_check) else {
+            self.leave_at(target, r, exit::CHAIN);
             return;
         };
-        let pending = self.b.ins().atomic_load(types::I32, MEM, word);
-        let posted = self.b.ins().icmp_imm_s(IntCC::NotEqual, pending, 0);
+        self.b.def_var(self.retired, r);
+        // The way out computes the next `pc` only when taken.
+        let out = self.b.create_block();
+        let pending = self.b.ins().atomic_load(types::I32, OTHER, word);
+        let budget_left = self.b.create_block();
+        self.b.ins().brif(pending, out, &[], budget_left, &[]);
+        self.b.switch_to_block(budget_left);
         let spent = self
             .b
             .ins()
             .icmp(IntCC::SignedGreaterThanOrEqual, r, budget);
-        let stop = self.b.ins().bor(posted, spent);
-        let code = self.b.ins().iconst(types::I32, exit::CHAIN as i64);
-        let args = [self.entry_pc, r, code].map(BlockArg::Value);
-        self.b.ins().brif(stop, self.exit, &args, self.head, &[]);
+        self.b.ins().brif(spent, out, &[], block, &[]);
+        self.b.switch_to_block(out);
+        self.leave_at(target, r, exit::CHAIN);
     }
 
+    /// An indirect jump to `target` after `n` ops of the current block
+    /// retired: on to the unit's block that starts there, if one does and
+    /// the run loop's checks let it (as in [`Emitter::goto`]), else out.
+    fn dispatch(&mut self, n: i64, target: Value) {
+        let r = self.count(n);
+        let (Some((word, budget)), true) = (self.transfer_check, self.starts.len() > 1) else {
+            self.leave(target, r, exit::CHAIN);
+            return;
+        };
+        self.b.def_var(self.retired, r);
+        let out = self.b.create_block();
+        let page = self.b.ins().band_imm_s(target, !(PAGE_SIZE as i64 - 1));
+        let elsewhere = self.b.ins().icmp(IntCC::NotEqual, page, self.page_pc);
+        let in_page = self.b.create_block();
+        self.b.ins().brif(elsewhere, out, &[], in_page, &[]);
+        self.b.switch_to_block(in_page);
+        let pending = self.b.ins().atomic_load(types::I32, OTHER, word);
+        let budget_left = self.b.create_block();
+        self.b.ins().brif(pending, out, &[], budget_left, &[]);
+        self.b.switch_to_block(budget_left);
+        let spent = self
+            .b
+            .ins()
+            .icmp(IntCC::SignedGreaterThanOrEqual, r, budget);
+        let look = self.b.create_block();
+        self.b.ins().brif(spent, out, &[], look, &[]);
+        self.b.switch_to_block(look);
+        let offset = self.b.ins().band_imm_s(target, PAGE_SIZE as i64 - 1);
+        let mut switch = Switch::new();
+        for &(start, block) in &self.starts {
+            switch.set_entry(start as u128, block);
+        }
+        switch.emit(&mut self.b, offset, out);
+        self.b.switch_to_block(out);
+        self.leave(target, r, exit::CHAIN);
+    }
+
+    /// The virtual address at page offset `offset`.
     fn pc_at(&mut self, offset: u64) -> Value {
-        self.b.ins().iadd_imm_s(self.entry_pc, offset as i64)
+        self.b.ins().iadd_imm_s(self.page_pc, offset as i64)
+    }
+
+    /// Jumps to the exit with `(next, retired, code)`, `next` at offset
+    /// `offset` from the unit's page (past its end, for a fall-through),
+    /// found from the hart's `pc` (the unit's entry, in the page, until the
+    /// exit writes it): an atomic load, which no optimisation moves or
+    /// merges, so that the exits' pc values are computed only when taken
+    /// (values of the unit's entry pc plus a constant are hoisted out of
+    /// loops to the function's entry, and were kept on the stack).
+    fn leave_at(&mut self, offset: i64, retired: Value, code: u32) {
+        let at = self.b.ins().iadd_imm_s(self.hart, offsets::PC as i64);
+        let pc = self.b.ins().atomic_load(types::I64, self.mem.hart, at);
+        let page = self.b.ins().band_imm_s(pc, !(PAGE_SIZE as i64 - 1));
+        let next = self.b.ins().iadd_imm_s(page, offset);
+        self.leave(next, retired, code);
     }
 
     /// Jumps to the exit with `(next, retired, code)`.
     fn leave(&mut self, next: Value, retired: Value, code: u32) {
-        let code = self.b.ins().iconst(types::I32, code as i64);
-        let args = [next, retired, code].map(BlockArg::Value);
-        self.b.ins().jump(self.exit, &args);
+        let args = [next, retired].map(BlockArg::Value);
+        match code {
+            exit::CHAIN | exit::TRAP | exit::SYNC => {
+                self.b.ins().jump(self.exits[code as usize], &args);
+            }
+            _ => {
+                let code = self.b.ins().iconst(types::I32, code as i64);
+                let args = [next, retired, code].map(BlockArg::Value);
+                self.b.ins().jump(self.exit, &args);
+            }
+        }
     }
 
-    /// Emits op `i` at byte `offset` of the block; true if it ends it.
+    /// Emits op `i` of the current block, at page offset `offset`; true if
+    /// it ends the block.
     fn op(&mut self, i: usize, offset: u64, op: &Op) -> bool {
         use Kind::*;
         let pc = self.pc_at(offset);
@@ -306,40 +476,36 @@ impl<'a> Emitter<'a> {
         let len = op.len as i64;
         let imm = op.imm as i64;
         match op.kind {
-            Jal | Jalr => {
-                let target = if op.kind == Jal {
-                    self.b.ins().iadd_imm_s(pc, imm)
-                } else {
-                    let a = self.x(op.rs1);
-                    let t = self.b.ins().iadd_imm_s(a, imm);
-                    self.b.ins().band_imm_s(t, !1i64)
-                };
+            Jal => {
                 let link = self.b.ins().iadd_imm_s(pc, len);
                 self.set_x(op.rd, link);
-                if op.kind == Jal && offset as i64 + imm == 0 {
-                    self.back_edge(i);
-                } else {
-                    let n = self.count(i as i64 + 1);
-                    self.leave(target, n, exit::CHAIN);
-                }
+                self.goto(i as i64 + 1, offset as i64 + imm);
+                true
+            }
+            Jalr => {
+                let a = self.x(op.rs1);
+                let t = self.b.ins().iadd_imm_s(a, imm);
+                let target = self.b.ins().band_imm_s(t, !1i64);
+                let link = self.b.ins().iadd_imm_s(pc, len);
+                self.set_x(op.rd, link);
+                self.dispatch(i as i64 + 1, target);
                 true
             }
             FenceI => {
-                let next = self.b.ins().iadd_imm_s(pc, len);
                 let n = self.count(i as i64 + 1);
-                self.leave(next, n, exit::CHAIN);
+                self.leave_at(offset as i64 + len, n, exit::CHAIN);
                 true
             }
             k if k.is_cond_branch() => {
-                self.branch(i, pc, op, offset as i64 + imm == 0);
+                self.branch(i, offset, op);
                 false
             }
             Lb | Lh | Lw | Ld | Lbu | Lhu | Lwu => {
-                self.load(i, pc, op);
+                self.load(i, op);
                 false
             }
             Sb | Sh | Sw | Sd => {
-                self.store(i, pc, op);
+                self.store(i, op);
                 false
             }
             Fence => {
@@ -347,7 +513,9 @@ impl<'a> Emitter<'a> {
                 false
             }
             kind => {
-                let (a, bv) = (self.x(op.rs1), self.x(op.rs2));
+                let a = self.x(op.rs1);
+                let rs2 = if alu::reads_rs2(kind) { op.rs2 } else { 0 };
+                let bv = self.x(rs2);
                 let v = alu::emit(&mut self.b, kind, a, bv, imm, pc);
                 self.set_x(op.rd, v);
                 false
@@ -355,37 +523,17 @@ impl<'a> Emitter<'a> {
         }
     }
 
-    /// Runs op `i` (`op`, at `pc`) through the interpreter's executor:
-    /// `x[rs1]` and `x[rs2]` go to the hart first, `x[rd]` comes back
-    /// after. True if the op ends the block.
+    /// Runs op `i` (`op`, at `pc`) through the interpreter's executor,
+    /// which finds and leaves the registers in the hart. True if the op
+    /// ends the block.
     fn interpret(&mut self, i: usize, pc: Value, op: &Op) -> bool {
-        for r in [op.rs1, op.rs2] {
-            if let Some(v) = self.regs[r as usize].filter(|_| r != 0) {
-                let x = self.b.use_var(v);
-                self.b
-                    .ins()
-                    .store(MEM, x, self.hart, (offsets::X + 8 * r as usize) as i32);
-            }
-        }
         let op_ptr = self.b.ins().iconst(types::I64, op as *const Op as i64);
         let count = self.count(i as i64);
         let retired = self.b.ins().iadd(self.instret, count);
-        let callee = self
-            .b
-            .ins()
-            .iconst(types::I64, helpers::exec as *const () as i64);
         let args = [self.hart, self.bus, op_ptr, pc, retired];
-        let call = self.b.ins().call_indirect(self.exec_sig, callee, &args);
+        let call = self.b.ins().call(self.helpers.exec, &args);
         let status = self.b.inst_results(call)[0];
-        self.trap_if(status, i, pc);
-        let rd = op.rd as usize;
-        if let Some(v) = self.regs[rd].filter(|_| rd != 0 && op.kind.writes_xreg()) {
-            let x = self
-                .b
-                .ins()
-                .load(types::I64, MEM, self.hart, (offsets::X + 8 * rd) as i32);
-            self.b.def_var(v, x);
-        }
+        self.trap_if(status, i);
         // JUMPED, SYNC or WAIT: the op retired and set `pc`; leave with
         // its code (CHAIN for a jump, as the interpreter's block ends).
         let (ended, cont) = (self.b.create_block(), self.b.create_block());
@@ -394,7 +542,7 @@ impl<'a> Emitter<'a> {
         let next = self
             .b
             .ins()
-            .load(types::I64, MEM, self.hart, offsets::PC as i32);
+            .load(types::I64, self.mem.hart, self.hart, offsets::PC as i32);
         let n = self.count(i as i64 + 1);
         let jumped = self
             .b
@@ -408,17 +556,16 @@ impl<'a> Emitter<'a> {
         if op.ends_block() {
             // Not reached (such ops always end with a status); a plain
             // exit keeps the function well-formed.
-            let next = self.b.ins().iadd_imm_s(pc, op.len as i64);
             let n = self.count(i as i64 + 1);
-            self.leave(next, n, exit::CHAIN);
+            self.leave_at((self.at + op.len as u64) as i64, n, exit::CHAIN);
             return true;
         }
         false
     }
 
-    /// A conditional branch: a taken one leaves the block, or goes round
-    /// its loop if it targets the block's start (`to_start`).
-    fn branch(&mut self, i: usize, pc: Value, op: &Op, to_start: bool) {
+    /// A conditional branch (op `i`, at page offset `offset`): a taken one
+    /// goes to its target (see [`Emitter::goto`]).
+    fn branch(&mut self, i: usize, offset: u64, op: &Op) {
         use Kind::*;
         let (a, bv) = (self.x(op.rs1), self.x(op.rs2));
         let cc = match op.kind {
@@ -430,34 +577,26 @@ impl<'a> Emitter<'a> {
             _ => IntCC::UnsignedGreaterThanOrEqual,
         };
         let taken = self.b.ins().icmp(cc, a, bv);
-        let cont = self.b.create_block();
-        if to_start {
-            let again = self.b.create_block();
-            self.b.ins().brif(taken, again, &[], cont, &[]);
-            self.b.switch_to_block(again);
-            self.back_edge(i);
-        } else {
-            let target = self.b.ins().iadd_imm_s(pc, op.imm as i64);
-            let n = self.count(i as i64 + 1);
-            let code = self.b.ins().iconst(types::I32, exit::CHAIN as i64);
-            let args = [target, n, code].map(BlockArg::Value);
-            self.b.ins().brif(taken, self.exit, &args, cont, &[]);
-        }
+        let (go, cont) = (self.b.create_block(), self.b.create_block());
+        self.b.ins().brif(taken, go, &[], cont, &[]);
+        self.b.switch_to_block(go);
+        self.goto(i as i64 + 1, offset as i64 + op.imm as i64);
         self.b.switch_to_block(cont);
     }
 
     /// Leaves with TRAP (the helper parked the exception on the hart) if
-    /// `status` says so; op `i`, at `pc`, did not retire.
-    fn trap_if(&mut self, status: Value, i: usize, pc: Value) {
+    /// `status` says so; op `i` (at `self.at`) did not retire.
+    fn trap_if(&mut self, status: Value, i: usize) {
         let is_trap = self
             .b
             .ins()
             .icmp_imm_s(IntCC::Equal, status, exit::TRAP as i64);
+        let (trap, cont) = (self.b.create_block(), self.b.create_block());
+        self.b.ins().brif(is_trap, trap, &[], cont, &[]);
+        self.b.set_cold_block(trap);
+        self.b.switch_to_block(trap);
         let n = self.count(i as i64);
-        let code = self.b.ins().iconst(types::I32, exit::TRAP as i64);
-        let cont = self.b.create_block();
-        let args = [pc, n, code].map(BlockArg::Value);
-        self.b.ins().brif(is_trap, self.exit, &args, cont, &[]);
+        self.leave_at(self.at as i64, n, exit::TRAP);
         self.b.switch_to_block(cont);
     }
 
@@ -469,7 +608,7 @@ impl<'a> Emitter<'a> {
         }
         let shared = self.b.ins().uload8(
             types::I32,
-            MEM,
+            self.mem.hart,
             self.hart,
             offsets::CONCURRENT_MEMORY as i32,
         );
@@ -483,26 +622,30 @@ impl<'a> Emitter<'a> {
 
     /// The exit block: write back, then return the code.
     fn finish(mut self, frontend: TargetFrontendConfig) {
+        for (code, block) in self.exits.into_iter().enumerate() {
+            self.b.switch_to_block(block);
+            let params = self.b.block_params(block).to_vec();
+            let code = self.b.ins().iconst(types::I32, code as i64);
+            let args = [params[0], params[1], code].map(BlockArg::Value);
+            self.b.ins().jump(self.exit, &args);
+        }
+
         self.b.switch_to_block(self.exit);
         let params = self.b.block_params(self.exit).to_vec();
         let (next, retired, code) = (params[0], params[1], params[2]);
-        for r in 1..32 {
-            if self.written >> r & 1 != 0 {
-                let v = self.x(r as u8);
-                self.b
-                    .ins()
-                    .store(MEM, v, self.hart, (offsets::X + 8 * r) as i32);
-            }
-        }
-        self.b.ins().store(MEM, next, self.hart, offsets::PC as i32);
-        let old = self
-            .b
+        self.b
             .ins()
-            .load(types::I64, MEM, self.hart, offsets::INSTRET as i32);
+            .store(self.mem.hart, next, self.hart, offsets::PC as i32);
+        let old = self.b.ins().load(
+            types::I64,
+            self.mem.hart,
+            self.hart,
+            offsets::INSTRET as i32,
+        );
         let instret = self.b.ins().iadd(old, retired);
         self.b
             .ins()
-            .store(MEM, instret, self.hart, offsets::INSTRET as i32);
+            .store(self.mem.hart, instret, self.hart, offsets::INSTRET as i32);
         let ret = self.b.create_block();
         self.chain(next, instret, code, ret);
         self.b.switch_to_block(ret);
@@ -526,50 +669,58 @@ impl<'a> Emitter<'a> {
             e.b.switch_to_block(go);
         };
         step(self, code);
-        let allowed = self
-            .b
-            .ins()
-            .uload8(types::I32, MEM, self.hart, offsets::CHAIN as i32);
+        let allowed =
+            self.b
+                .ins()
+                .uload8(types::I32, self.mem.hart, self.hart, offsets::CHAIN as i32);
         let barred = self.b.ins().icmp_imm_s(IntCC::Equal, allowed, 0);
         step(self, barred);
-        let word = self
-            .b
-            .ins()
-            .load(types::I64, MEM, self.hart, offsets::EVENTS_WORD as i32);
-        let pending = self.b.ins().atomic_load(types::I32, MEM, word);
+        let word = self.b.ins().load(
+            types::I64,
+            self.mem.hart,
+            self.hart,
+            offsets::EVENTS_WORD as i32,
+        );
+        let pending = self.b.ins().atomic_load(types::I32, OTHER, word);
         step(self, pending);
-        let end = self
-            .b
-            .ins()
-            .load(types::I64, MEM, self.hart, offsets::RUN_END as i32);
+        let end = self.b.ins().load(
+            types::I64,
+            self.mem.hart,
+            self.hart,
+            offsets::RUN_END as i32,
+        );
         let left = self.b.ins().isub(end, instret);
         let spent = self
             .b
             .ins()
             .icmp_imm_s(IntCC::SignedLessThanOrEqual, left, 0);
         step(self, spent);
-        let table = self
-            .b
-            .ins()
-            .load(types::I64, MEM, self.hart, offsets::JUMP_TABLE as i32);
+        let table = self.b.ins().load(
+            types::I64,
+            self.mem.hart,
+            self.hart,
+            offsets::JUMP_TABLE as i32,
+        );
         let index = self.b.ins().ushr_imm_s(next, 1);
         let index = self.b.ins().band_imm_s(index, jump::SLOTS as i64 - 1);
         let offset = self.b.ins().imul_imm_s(index, jump::SIZE as i64);
         let slot = self.b.ins().iadd(table, offset);
-        let pc = self.b.ins().load(types::I64, MEM, slot, jump::PC as i32);
+        let pc = self.b.ins().load(types::I64, OTHER, slot, jump::PC as i32);
         let other_pc = self.b.ins().icmp(IntCC::NotEqual, pc, next);
         step(self, other_pc);
-        let ctx = self.b.ins().load(types::I64, MEM, slot, jump::CTX as i32);
-        let fetch = self
-            .b
-            .ins()
-            .uload8(types::I64, MEM, self.hart, offsets::FETCH_CTX as i32);
+        let ctx = self.b.ins().load(types::I64, OTHER, slot, jump::CTX as i32);
+        let fetch = self.b.ins().uload8(
+            types::I64,
+            self.mem.hart,
+            self.hart,
+            offsets::FETCH_CTX as i32,
+        );
         let other_ctx = self.b.ins().icmp(IntCC::NotEqual, ctx, fetch);
         step(self, other_ctx);
         let target = self
             .b
             .ins()
-            .load(types::I64, MEM, slot, jump::NATIVE as i32);
+            .load(types::I64, OTHER, slot, jump::NATIVE as i32);
         let untranslated = self.b.ins().icmp_imm_s(IntCC::Equal, target, 0);
         step(self, untranslated);
         self.b
