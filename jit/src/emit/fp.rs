@@ -53,6 +53,14 @@ impl Emitter<'_> {
             self.b.create_block(),
         );
         let ok = self.fp_guard(op);
+        // Read before the arms, so that both know it; the executor in the
+        // slow arm writes no x register (these ops have f destinations),
+        // so what the block knows after the join is what it knew before.
+        if matches!(op.kind, Kind::Flw | Kind::Fld | Kind::Fsw | Kind::Fsd) {
+            self.x(op.rs1);
+        }
+        let known = self.known;
+        self.in_arm = true;
         self.b.ins().brif(ok, fast, &[], slow, &[]);
         self.b.set_cold_block(slow);
 
@@ -65,6 +73,8 @@ impl Emitter<'_> {
         self.interpret(i, pc, op);
         self.b.ins().jump(join, &[]);
         self.b.switch_to_block(join);
+        self.in_arm = false;
+        self.known = known;
     }
 
     /// True (non-zero) when the fast path may run: FS dirty; for

@@ -8,15 +8,23 @@ use heron_cpu::decode::{Kind, Op};
 use heron_cpu::tier::exit;
 use heron_mmu::tlb::TLB_ENTRIES;
 
+/// log2 of a TLB entry's size (16 bytes, checked in `mmu::tlb`).
+const ENTRY_SHIFT: i64 = 4;
+const _: () = assert!(std::mem::size_of::<heron_mmu::tlb::TlbEntry>() == 1 << ENTRY_SHIFT);
+
 use super::Emitter;
 
 impl Emitter<'_> {
     /// The TLB entry `vaddr` would use in `table`, and whether it hits for
     /// an access of `size` bytes (the tag compare of `mmu::tlb`).
     pub(super) fn tlb_probe(&mut self, table: Value, vaddr: Value, size: i64) -> (Value, Value) {
-        let index = self.b.ins().ushr_imm_s(vaddr, 12);
-        let index = self.b.ins().band_imm_s(index, TLB_ENTRIES as i64 - 1);
-        let offset = self.b.ins().ishl_imm_s(index, 4);
+        // The entry's byte offset, `((vaddr >> 12) & (N - 1)) * 16`, as
+        // `(vaddr >> 8) & ((N - 1) << 4)`: one shift fewer.
+        let shifted = self.b.ins().ushr_imm_s(vaddr, 12 - ENTRY_SHIFT);
+        let offset = self
+            .b
+            .ins()
+            .band_imm_s(shifted, (TLB_ENTRIES as i64 - 1) << ENTRY_SHIFT);
         let entry = self.b.ins().iadd(table, offset);
         let tag = self.b.ins().load(types::I64, self.mem.hart, entry, 0);
         let masked = self.b.ins().band_imm_s(vaddr, !0xfffi64 | (size - 1));

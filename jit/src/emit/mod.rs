@@ -7,26 +7,27 @@
 //! one — after the run loop's checks between blocks (events posted, budget
 //! left).
 //!
-//! Guest registers stay in the hart: every read is a load, every write a
-//! store, in an alias region per register ([`Regions`]), so Cranelift's
-//! alias analysis keeps values in host registers between uses
-//! (store-to-load forwarding, redundant-load and dead-store elimination)
-//! while the hart holds the interpreter's state at every point that can
-//! observe it: a helper call, a fault, an exit. (Cranelift variables for
-//! guest registers, the first design, left the register allocator with
-//! more long-lived values than the host has registers: in sha256's main
-//! unit it spilled most of them and shuffled them between stack slots at
-//! every block edge. Keeping written values in the emitter and storing
-//! them only on cold paths and at exits, tried next, made more code and
-//! longer-lived values: sha256 0.31 → 0.37 s, the Linux boot's code 6.7 →
-//! 9.6 MiB.) All exits go through one exit block that writes `pc` and
-//! `instret` and returns the exit code — block
-//! parameters `(pc, //! retired, code)` — or tail-calls the next translated unit.
+//! Guest registers stay in the hart: a write is a store at once, a read
+//! a load unless the block knows the value ([`Known`]); loads and stores
+//! of each register are in an alias region of their own ([`Regions`]), so
+//! Cranelift forwards values the emitter does not know and drops stores
+//! that are overwritten before anything can observe them. The hart thus
+//! holds the interpreter's state wherever it can be observed: a helper
+//! call, a fault, an exit. (Cranelift variables for guest registers, the
+//! first design, left the register allocator with more long-lived values
+//! than the host has registers: in sha256's main unit it spilled most of
+//! them and shuffled them between stack slots at every block edge. Keeping
+//! written values in the emitter and storing them only on cold paths and
+//! at exits, tried next, made the Linux boot's code 6.7 → 9.6 MiB.)
+//!
+//! All exits go through one exit block that writes `pc` and `instret` and
+//! returns the exit code — block parameters `(pc, retired, code)` — or
+//! tail-calls the next translated unit.
 
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{
     types, AbiParam, AliasRegionData, Block, BlockArg, FuncRef, Function, InstBuilder,
-    MemFlagsData, SigRef, Signature, Value,
+    JumpTableData, MemFlagsData, SigRef, Signature, Value,
 };
 use cranelift_codegen::isa::{CallConv, TargetFrontendConfig};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Switch, Variable};
@@ -128,6 +129,7 @@ pub(crate) fn build(
     for k in 0..unit.blocks.len() {
         let (start, block) = e.starts[k];
         e.b.switch_to_block(block);
+        e.known = Known::default();
         let ops = &unit.blocks[k].ops;
         let mut offset = start;
         let mut ended = false;
@@ -145,6 +147,41 @@ pub(crate) fn build(
     }
     e.finish(target.frontend);
     true
+}
+
+/// Branches to the block of `starts` at page offset `offset` (even, in
+/// the page), or to `none` if no block starts there: through a table
+/// indexed by half the distance from the lowest start where the starts lie
+/// close enough (one indirect jump; a `switch` dispatch goes through here
+/// once per case it runs), else through Cranelift's search tree.
+fn branch_to_start(b: &mut FunctionBuilder, starts: &[(u64, Block)], offset: Value, none: Block) {
+    const MAX_TABLE: u64 = 512;
+    let lo = starts.iter().map(|s| s.0).min().unwrap_or(0);
+    let hi = starts.iter().map(|s| s.0).max().unwrap_or(0);
+    let slots = (hi - lo) / 2 + 1;
+    if starts.len() < 4 || slots > MAX_TABLE {
+        let mut switch = Switch::new();
+        for &(start, block) in starts {
+            switch.set_entry(start as u128, block);
+        }
+        switch.emit(b, offset, none);
+        return;
+    }
+    let mut table = vec![none; slots as usize];
+    for &(start, block) in starts {
+        table[((start - lo) / 2) as usize] = block;
+    }
+    let calls: Vec<_> = table
+        .iter()
+        .map(|&t| b.func.dfg.block_call(t, &[]))
+        .collect();
+    let default = b.func.dfg.block_call(none, &[]);
+    let jt = b.create_jump_table(JumpTableData::new(default, &calls));
+    // Below `lo` the difference wraps to a huge index: out of the table.
+    let o = b.ins().ireduce(types::I32, offset);
+    let d = b.ins().iadd_imm_s(o, -(lo as i64));
+    let index = b.ins().ushr_imm_s(d, 1);
+    b.ins().br_table(index, jt);
 }
 
 /// Whether control may go from some block of `unit` to another (or the
@@ -178,14 +215,20 @@ struct Emitter<'a> {
     bus: Value,
     /// Memory flags of each kind of access.
     mem: Regions,
+    /// What the current block knows of x1..x31.
+    known: Known,
+    /// Inside a conditional arm (see [`Emitter::x`]).
+    in_arm: bool,
     /// The virtual address of the unit's page.
     page_pc: Value,
     /// Base addresses of the data context's load and store TLB tables.
     load_tlb: Value,
     store_tlb: Value,
-    /// Instructions retired by the blocks run before the current one in
-    /// this call.
-    retired: Variable,
+    /// With transfers between blocks: the run's budget on entry minus the
+    /// instructions retired by the blocks run before the current one in
+    /// this call (counting down makes the check between blocks a compare
+    /// with 0).
+    left: Variable,
     /// `instret` on entry.
     instret: Value,
     /// With transfers between blocks: the event word's address and the
@@ -205,6 +248,14 @@ struct Emitter<'a> {
     /// For the tail call to the next block.
     block_sig: Option<SigRef>,
 }
+
+/// The value of each guest register as the current block last read or
+/// wrote it (every value in it dominates the point being emitted). A read
+/// the block knows needs no load: Cranelift's own forwarding of stores to
+/// loads works too, but a load it removes still counts as reading the
+/// store before it, which then cannot be found dead when overwritten.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Known([Option<Value>; 32]);
 
 /// Loads of memory outside the hart and guest RAM (the event word, the
 /// jump cache), which translated code never stores to.
@@ -288,9 +339,9 @@ impl<'a> Emitter<'a> {
                 .load(types::I64, hart_mem, hart, offsets::RUN_END as i32);
             (word, b.ins().isub(end, instret))
         });
-        let retired = b.declare_var(types::I64);
+        let left = b.declare_var(types::I64);
         let zero = b.ins().iconst(types::I64, 0);
-        b.def_var(retired, zero);
+        b.def_var(left, transfer_check.map_or(zero, |(_, budget)| budget));
         let starts: Vec<(u64, Block)> = unit
             .blocks
             .iter()
@@ -302,13 +353,9 @@ impl<'a> Emitter<'a> {
             // Entered at the block the hart's `pc` starts; the code is
             // installed only on the unit's blocks, so the default (leave
             // at once, nothing done) is never taken.
-            let mut switch = Switch::new();
-            for &(offset, block) in &starts {
-                switch.set_entry(offset as u128, block);
-            }
             let none = b.create_block();
             let in_page = b.ins().band_imm_s(entry_pc, PAGE_SIZE as i64 - 1);
-            switch.emit(&mut b, in_page, none);
+            branch_to_start(&mut b, &starts, in_page, none);
             b.switch_to_block(none);
             let code = b.ins().iconst(types::I32, exit::SYNC as i64);
             let args = [entry_pc, zero, code].map(BlockArg::Value);
@@ -320,10 +367,12 @@ impl<'a> Emitter<'a> {
             hart,
             bus,
             mem,
+            known: Known::default(),
+            in_arm: false,
             page_pc,
             load_tlb,
             store_tlb,
-            retired,
+            left,
             instret,
             starts,
             at: 0,
@@ -334,13 +383,22 @@ impl<'a> Emitter<'a> {
         }
     }
 
+    /// `x[r]`. What is loaded inside a conditional arm is not remembered:
+    /// it would not dominate the code after the arms join.
     fn x(&mut self, r: u8) -> Value {
         if r == 0 {
             return self.b.ins().iconst(types::I64, 0);
         }
+        if let Some(v) = self.known.0[r as usize] {
+            return v;
+        }
         let at = (offsets::X + 8 * r as usize) as i32;
         let flags = self.mem.regs[r as usize];
-        self.b.ins().load(types::I64, flags, self.hart, at)
+        let v = self.b.ins().load(types::I64, flags, self.hart, at);
+        if !self.in_arm {
+            self.known.0[r as usize] = Some(v);
+        }
+        v
     }
 
     fn set_x(&mut self, r: u8, value: Value) {
@@ -348,13 +406,38 @@ impl<'a> Emitter<'a> {
             let at = (offsets::X + 8 * r as usize) as i32;
             let flags = self.mem.regs[r as usize];
             self.b.ins().store(flags, value, self.hart, at);
+            self.known.0[r as usize] = Some(value);
         }
     }
 
-    /// Instructions retired when `k` more of this trip have.
+    /// Instructions retired in this call when `k` more of the current
+    /// block have.
     fn count(&mut self, k: i64) -> Value {
-        let r = self.b.use_var(self.retired);
-        self.b.ins().iadd_imm_s(r, k)
+        let Some((_, budget)) = self.transfer_check else {
+            return self.b.ins().iconst(types::I64, k);
+        };
+        let left = self.b.use_var(self.left);
+        let done = self.b.ins().isub(budget, left);
+        self.b.ins().iadd_imm_s(done, k)
+    }
+
+    /// The checks the run loop makes between blocks, after `n` ops of the
+    /// current block retired: on to `next` unless something was posted to
+    /// the hart or the run's budget is spent, else to `out` (where
+    /// `count(0)` is what this call retired).
+    fn check_transfer(&mut self, n: i64, word: Value, next: Block, out: Block) {
+        let left = self.b.use_var(self.left);
+        let left = self.b.ins().iadd_imm_s(left, -n);
+        self.b.def_var(self.left, left);
+        let pending = self.b.ins().atomic_load(types::I32, OTHER, word);
+        let budget_left = self.b.create_block();
+        self.b.ins().brif(pending, out, &[], budget_left, &[]);
+        self.b.switch_to_block(budget_left);
+        let spent = self
+            .b
+            .ins()
+            .icmp_imm_s(IntCC::SignedLessThanOrEqual, left, 0);
+        self.b.ins().brif(spent, out, &[], next, &[]);
     }
 
     /// Control goes to page offset `target` after `n` ops of the current
@@ -368,24 +451,16 @@ impl<'a> Emitter<'a> {
             .iter()
             .find(|&&(offset, _)| offset as i64 == target)
             .map(|&(_, block)| block);
-        let r = self.count(n);
-        let (Some(block), Some((word, budget))) = (block, self.transfer_check) else {
+        let (Some(block), Some((word, _))) = (block, self.transfer_check) else {
+            let r = self.count(n);
             self.leave_at(target, r, exit::CHAIN);
             return;
         };
-        self.b.def_var(self.retired, r);
         // The way out computes the next `pc` only when taken.
         let out = self.b.create_block();
-        let pending = self.b.ins().atomic_load(types::I32, OTHER, word);
-        let budget_left = self.b.create_block();
-        self.b.ins().brif(pending, out, &[], budget_left, &[]);
-        self.b.switch_to_block(budget_left);
-        let spent = self
-            .b
-            .ins()
-            .icmp(IntCC::SignedGreaterThanOrEqual, r, budget);
-        self.b.ins().brif(spent, out, &[], block, &[]);
+        self.check_transfer(n, word, block, out);
         self.b.switch_to_block(out);
+        let r = self.count(0);
         self.leave_at(target, r, exit::CHAIN);
     }
 
@@ -393,36 +468,27 @@ impl<'a> Emitter<'a> {
     /// retired: on to the unit's block that starts there, if one does and
     /// the run loop's checks let it (as in [`Emitter::goto`]), else out.
     fn dispatch(&mut self, n: i64, target: Value) {
-        let r = self.count(n);
-        let (Some((word, budget)), true) = (self.transfer_check, self.starts.len() > 1) else {
+        let (Some((word, _)), true) = (self.transfer_check, self.starts.len() > 1) else {
+            let r = self.count(n);
             self.leave(target, r, exit::CHAIN);
             return;
         };
-        self.b.def_var(self.retired, r);
-        let out = self.b.create_block();
+        let (out, gone) = (self.b.create_block(), self.b.create_block());
         let page = self.b.ins().band_imm_s(target, !(PAGE_SIZE as i64 - 1));
         let elsewhere = self.b.ins().icmp(IntCC::NotEqual, page, self.page_pc);
         let in_page = self.b.create_block();
-        self.b.ins().brif(elsewhere, out, &[], in_page, &[]);
+        self.b.ins().brif(elsewhere, gone, &[], in_page, &[]);
+        self.b.switch_to_block(gone);
+        let r = self.count(n);
+        self.leave(target, r, exit::CHAIN);
         self.b.switch_to_block(in_page);
-        let pending = self.b.ins().atomic_load(types::I32, OTHER, word);
-        let budget_left = self.b.create_block();
-        self.b.ins().brif(pending, out, &[], budget_left, &[]);
-        self.b.switch_to_block(budget_left);
-        let spent = self
-            .b
-            .ins()
-            .icmp(IntCC::SignedGreaterThanOrEqual, r, budget);
         let look = self.b.create_block();
-        self.b.ins().brif(spent, out, &[], look, &[]);
+        self.check_transfer(n, word, look, out);
         self.b.switch_to_block(look);
         let offset = self.b.ins().band_imm_s(target, PAGE_SIZE as i64 - 1);
-        let mut switch = Switch::new();
-        for &(start, block) in &self.starts {
-            switch.set_entry(start as u128, block);
-        }
-        switch.emit(&mut self.b, offset, out);
+        branch_to_start(&mut self.b, &self.starts, offset, out);
         self.b.switch_to_block(out);
+        let r = self.count(0);
         self.leave(target, r, exit::CHAIN);
     }
 
@@ -533,6 +599,9 @@ impl<'a> Emitter<'a> {
         let args = [self.hart, self.bus, op_ptr, pc, retired];
         let call = self.b.ins().call(self.helpers.exec, &args);
         let status = self.b.inst_results(call)[0];
+        // The executor may have written any register (rd, or more for an
+        // `ecall` the firmware served).
+        self.known = Known::default();
         self.trap_if(status, i);
         // JUMPED, SYNC or WAIT: the op retired and set `pc`; leave with
         // its code (CHAIN for a jump, as the interpreter's block ends).
