@@ -241,6 +241,47 @@ impl Regions {
     }
 }
 
+/// The load and store tables of the soft TLB's set for the hart's data
+/// context, read on entry (a unit runs in one context: what changes it ends
+/// the unit).
+fn data_tlb_tables(b: &mut FunctionBuilder, hart: Value, flags: MemFlagsData) -> (Value, Value) {
+    let ctx = b
+        .ins()
+        .uload8(types::I64, flags, hart, offsets::DATA_CTX as i32);
+    let set_size = (set_offset(1) - set_offset(0)) as i64;
+    let set = b.ins().imul_imm_s(ctx, set_size);
+    let set = b.ins().iadd(hart, set);
+    let set = b
+        .ins()
+        .iadd_imm_s(set, (offsets::TLB + set_offset(0)) as i64);
+    let load = b.ins().iadd_imm_s(set, SET_LOAD_OFFSET as i64);
+    let store = b.ins().iadd_imm_s(set, SET_STORE_OFFSET as i64);
+    (load, store)
+}
+
+/// Goes on to the block of `starts` that the hart's `pc` (`entry_pc`)
+/// starts. The code is installed only on the unit's blocks, so the default
+/// (to `exit`: leave at once, nothing done, `zero` retired) is never taken.
+fn enter(
+    b: &mut FunctionBuilder,
+    starts: &[(u64, Block)],
+    entry_pc: Value,
+    exit: Block,
+    zero: Value,
+) {
+    if let [(_, only)] = starts[..] {
+        b.ins().jump(only, &[]);
+        return;
+    }
+    let none = b.create_block();
+    let in_page = b.ins().band_imm_s(entry_pc, PAGE_SIZE as i64 - 1);
+    branch_to_start(b, starts, in_page, none);
+    b.switch_to_block(none);
+    let code = b.ins().iconst(types::I32, exit::SYNC as i64);
+    let args = [entry_pc, zero, code].map(BlockArg::Value);
+    b.ins().jump(exit, &args);
+}
+
 impl<'a> Emitter<'a> {
     fn start(mut b: FunctionBuilder<'a>, unit: &Unit, helpers: Helpers) -> Self {
         let mem = Regions::new(&mut b);
@@ -252,17 +293,7 @@ impl<'a> Emitter<'a> {
         let hart = b.ins().iconst(types::I64, unit.hart as i64);
         let entry_pc = b.ins().load(types::I64, hart_mem, hart, offsets::PC as i32);
         let page_pc = b.ins().band_imm_s(entry_pc, !(PAGE_SIZE as i64 - 1));
-        let ctx = b
-            .ins()
-            .uload8(types::I64, hart_mem, hart, offsets::DATA_CTX as i32);
-        let set_size = (set_offset(1) - set_offset(0)) as i64;
-        let set = b.ins().imul_imm_s(ctx, set_size);
-        let set = b.ins().iadd(hart, set);
-        let set = b
-            .ins()
-            .iadd_imm_s(set, (offsets::TLB + set_offset(0)) as i64);
-        let load_tlb = b.ins().iadd_imm_s(set, SET_LOAD_OFFSET as i64);
-        let store_tlb = b.ins().iadd_imm_s(set, SET_STORE_OFFSET as i64);
+        let (load_tlb, store_tlb) = data_tlb_tables(&mut b, hart, hart_mem);
         let exit = b.create_block();
         b.append_block_param(exit, types::I64); // next pc
         b.append_block_param(exit, types::I64); // instructions retired
@@ -294,20 +325,7 @@ impl<'a> Emitter<'a> {
             .iter()
             .map(|m| (m.offset, b.create_block()))
             .collect();
-        if let [(_, only)] = starts[..] {
-            b.ins().jump(only, &[]);
-        } else {
-            // Entered at the block the hart's `pc` starts; the code is
-            // installed only on the unit's blocks, so the default (leave
-            // at once, nothing done) is never taken.
-            let none = b.create_block();
-            let in_page = b.ins().band_imm_s(entry_pc, PAGE_SIZE as i64 - 1);
-            branch_to_start(&mut b, &starts, in_page, none);
-            b.switch_to_block(none);
-            let code = b.ins().iconst(types::I32, exit::SYNC as i64);
-            let args = [entry_pc, zero, code].map(BlockArg::Value);
-            b.ins().jump(exit, &args);
-        }
+        enter(&mut b, &starts, entry_pc, exit, zero);
         Emitter {
             transfer_check,
             b,
