@@ -173,34 +173,30 @@ impl Jit {
     }
 }
 
-/// The names translated code imports the helpers under.
-const HELPER_NAMES: [&str; 3] = ["heron_load", "heron_store", "heron_exec"];
-
-/// A module for translated code, with the helpers declared as imports
-/// (direct calls: a helper's address is no value of the function, which
-/// Cranelift would hoist out of loops and keep on the stack).
+/// A module for translated code, with the helpers (load, store, exec)
+/// declared as imports (direct calls: a helper's address is no value of
+/// the function, which Cranelift would hoist out of loops and keep on the
+/// stack).
 fn code_module(
     isa: &OwnedTargetIsa,
     target: &emit::Target,
 ) -> Result<(JITModule, [FuncId; 3]), JitError> {
-    let mut builder = JITBuilder::with_isa(isa.clone(), default_libcall_names());
-    let addresses: [*const u8; 3] = [
-        helpers::load as *const u8,
-        helpers::store as *const u8,
-        helpers::exec as *const u8,
+    let imports: [(&str, *const u8); 3] = [
+        ("heron_load", helpers::load as *const u8),
+        ("heron_store", helpers::store as *const u8),
+        ("heron_exec", helpers::exec as *const u8),
     ];
-    for (name, address) in HELPER_NAMES.iter().zip(addresses) {
-        builder.symbol(*name, address);
+    let mut builder = JITBuilder::with_isa(isa.clone(), default_libcall_names());
+    for (name, address) in imports {
+        builder.symbol(name, address);
     }
     let mut module = JITModule::new(builder);
-    let mut ids = Vec::with_capacity(3);
-    for (name, sig) in HELPER_NAMES.iter().zip(target.helper_signatures()) {
-        let id = module
+    let mut ids = [FuncId::from_u32(0); 3];
+    for ((id, (name, _)), sig) in ids.iter_mut().zip(imports).zip(target.helper_signatures()) {
+        *id = module
             .declare_function(name, Linkage::Import, sig)
             .map_err(|e| JitError::Settings(format!("helper {name}: {e}")))?;
-        ids.push(id);
     }
-    let ids = [ids[0], ids[1], ids[2]];
     Ok((module, ids))
 }
 

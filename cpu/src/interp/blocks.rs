@@ -122,25 +122,6 @@ fn found(entry: FastSlot) -> Found {
     }
 }
 
-/// Page offsets where control goes next from `block` by a direct jump, a
-/// branch or falling through (ops that end a block otherwise, `jalr`,
-/// system instructions, leave translated code).
-fn static_successors(block: &UnitBlock) -> Vec<u64> {
-    let mut out = Vec::new();
-    let mut at = block.offset as i64;
-    let in_page = |t: i64| (0..PAGE_SIZE as i64).contains(&t).then_some(t as u64);
-    for op in block.ops.iter() {
-        if op.kind == Kind::Jal || op.kind.is_cond_branch() {
-            out.extend(in_page(at + op.imm as i64));
-        }
-        at += op.len as i64;
-    }
-    if block.ops.last().is_some_and(|op| !op.ends_block()) {
-        out.extend(in_page(at));
-    }
-    out
-}
-
 /// Whether `op` is an indirect jump other than a call or a return (those
 /// use `ra` or `t0`, the link registers): a `switch`'s dispatch through a
 /// table, which likely lands in the same page. (A return usually leaves
@@ -253,21 +234,19 @@ impl BlockCache {
         let Some(native) = native.filter(|_| all_current) else {
             return;
         };
+        let member = |pa: u64| unit.blocks.iter().any(|m| unit.page + m.offset == pa);
         for m in &unit.blocks {
-            self.set_native(unit.page + m.offset, native);
+            let pa = unit.page + m.offset;
+            if let Some(b) = self.blocks.get_mut(&pa) {
+                b.native = Some(native);
+            }
+            let f = &mut self.fast[slot(pa)];
+            if f.0 == pa {
+                f.3 = Some(native);
+            }
         }
-    }
-
-    fn set_native(&mut self, pa: u64, native: NativeBlock) {
-        if let Some(b) = self.blocks.get_mut(&pa) {
-            b.native = Some(native);
-        }
-        let f = &mut self.fast[slot(pa)];
-        if f.0 == pa {
-            f.3 = Some(native);
-        }
-        // Every virtual alias of the block (rare: a scan beats an index).
-        for e in self.jump.iter_mut().filter(|e| e.pa == pa) {
+        // Every virtual alias of the blocks (rare: one scan beats an index).
+        for e in self.jump.iter_mut().filter(|e| member(e.pa)) {
             e.native = Some(native);
             e.hits = u32::MAX;
         }
@@ -315,7 +294,7 @@ impl BlockCache {
             while next < unit.blocks.len() {
                 let from = unit.blocks[next].clone();
                 next += 1;
-                for target in static_successors(&from) {
+                for target in from.successors() {
                     add(&mut unit, target);
                 }
             }

@@ -58,6 +58,28 @@ pub struct UnitBlock {
     pub ops: Arc<[Op]>,
 }
 
+impl UnitBlock {
+    /// Page offsets where control goes next from this block by a direct
+    /// jump, a branch or falling through (ops that end a block otherwise,
+    /// `jalr`, system instructions, leave translated code).
+    pub fn successors(&self) -> Vec<u64> {
+        let page = heron_mmu::PAGE_SIZE as i64;
+        let in_page = |t: i64| (0..page).contains(&t).then_some(t as u64);
+        let mut out = Vec::new();
+        let mut at = self.offset as i64;
+        for op in self.ops.iter() {
+            if op.kind == crate::decode::Kind::Jal || op.kind.is_cond_branch() {
+                out.extend(in_page(at + op.imm as i64));
+            }
+            at += op.len as i64;
+        }
+        if self.ops.last().is_some_and(|op| !op.ends_block()) {
+            out.extend(in_page(at));
+        }
+        out
+    }
+}
+
 impl Unit {
     /// A unit of the one block `ops` at physical `pa`, for `hart`.
     pub fn single(hart: &Hart, pa: u64, ops: Arc<[Op]>) -> Unit {

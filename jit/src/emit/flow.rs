@@ -58,20 +58,13 @@ pub(super) fn branch_to_start(
 /// same) one by itself: a direct jump, branch or fall-through to a block
 /// start, or an indirect jump with other blocks to go to.
 pub(super) fn has_transfers(unit: &Unit) -> bool {
-    let starts = |t: i64| unit.blocks.iter().any(|b| b.offset as i64 == t);
-    unit.blocks.iter().any(|b| {
-        let mut at = b.offset as i64;
-        let mut hit = false;
-        for op in b.ops.iter() {
-            if (op.kind == Kind::Jal || op.kind.is_cond_branch()) && starts(at + op.imm as i64) {
-                hit = true;
-            }
-            at += op.len as i64;
-        }
-        let last = b.ops.last();
-        hit || (last.is_some_and(|op| !op.ends_block()) && starts(at))
-            || (unit.blocks.len() > 1 && last.is_some_and(|op| op.kind == Kind::Jalr))
-    })
+    let starts = |t: u64| unit.blocks.iter().any(|b| b.offset == t);
+    let indirect = |b: &heron_cpu::tier::UnitBlock| {
+        unit.blocks.len() > 1 && b.ops.last().is_some_and(|op| op.kind == Kind::Jalr)
+    };
+    unit.blocks
+        .iter()
+        .any(|b| b.successors().into_iter().any(starts) || indirect(b))
 }
 
 impl Emitter<'_> {
