@@ -84,6 +84,8 @@
 #ifndef HERON_TEST_H
 #define HERON_TEST_H
 
+#include "htif.h"
+
 #define TESTNUM gp
 
 /* The cross gcc may assemble as PIC by default; `la` must be PC-relative
@@ -733,17 +735,7 @@ msg_tval:  .asciz " mtval="
     .weak hart_main
 hart_main_ptr: .dword hart_main
 
-    .section .tohost, "aw", @progbits
-    .align 6
-    /* QEMU insists on the symbol sizes being exactly 8. */
-    .globl tohost
-    .type tohost, @object
-    .size tohost, 8
-tohost:   .dword 0
-    .globl fromhost
-    .type fromhost, @object
-    .size fromhost, 8
-fromhost: .dword 0
+HTIF_MAILBOX
 #endif
 
     .section .data

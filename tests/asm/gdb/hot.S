@@ -17,6 +17,7 @@
  * Every instruction is 4 bytes (no RVC) so the tests can compute addresses
  * from the labels. Everything runs in M-mode with paging off.
  */
+#include "htif.h"
     .option norvc
     .option nopic
 
@@ -95,11 +96,4 @@ hot_msg:
 go:
     .word 0
 
-    .section .tohost, "aw", @progbits
-    .align 6
-    .globl tohost
-tohost:
-    .dword 0
-    .globl fromhost
-fromhost:
-    .dword 0
+HTIF_MAILBOX

@@ -18,6 +18,7 @@
  * Every instruction is 4 bytes (no RVC) so the tests can compute addresses
  * from the labels.
  */
+#include "htif.h"
     .option norvc
     .option nopic
 
@@ -71,11 +72,4 @@ count:
 done:
     .word 0
 
-    .section .tohost, "aw", @progbits
-    .align 6
-    .globl tohost
-tohost:
-    .dword 0
-    .globl fromhost
-fromhost:
-    .dword 0
+HTIF_MAILBOX

@@ -13,6 +13,7 @@
  * Every instruction is 4 bytes (no RVC) so the tests can compute addresses
  * from the labels. Everything runs in M-mode with paging off.
  */
+#include "htif.h"
     .option norvc
     .option nopic
 
@@ -77,11 +78,4 @@ counter:
 magic:
     .word 0xdeadbeef, 0x11111111, 0x22222222, 0x33333333
 
-    .section .tohost, "aw", @progbits
-    .align 6
-    .globl tohost
-tohost:
-    .dword 0
-    .globl fromhost
-fromhost:
-    .dword 0
+HTIF_MAILBOX

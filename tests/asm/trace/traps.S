@@ -15,6 +15,7 @@
  * Every instruction is 4 bytes (no RVC) so the tests can compute addresses
  * from the labels.
  */
+#include "htif.h"
     .option norvc
     .option nopic
 
@@ -94,11 +95,4 @@ done:
 root_pt:
     .skip 4096
 
-    .section .tohost, "aw", @progbits
-    .align 6
-    .globl tohost
-tohost:
-    .dword 0
-    .globl fromhost
-fromhost:
-    .dword 0
+HTIF_MAILBOX
