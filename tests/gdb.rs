@@ -27,7 +27,7 @@ use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use common::{jit_stats, printed, Proc};
+use common::{assert_engine_ran, jit_stats, printed, Proc};
 
 const GDB: &str = "gdb-multiarch";
 /// The most any process of a test may take.
@@ -104,20 +104,6 @@ fn session_on(engine: &[&str], cmds: &[&str]) -> (String, i32, String) {
     let (_, out) = gdb_batch(&addr, cmds).finish();
     let (code, herr) = h.finish();
     (out, code, herr)
-}
-
-/// Checks heron's `--stats` for the engine: under the JIT, that blocks
-/// were translated, which happens only while gdb has nothing armed (the
-/// hart runs interpreted otherwise); under the interpreter, that there was
-/// no JIT.
-fn assert_engine_ran(engine: &[&str], herr: &str) {
-    let stats = jit_stats(herr);
-    if engine == JIT {
-        let stats = stats.unwrap_or_else(|| panic!("no JIT stats:\n{herr}"));
-        assert!(stats.units > 0, "nothing was translated: {stats:?}\n{herr}");
-    } else {
-        assert_eq!(stats, None, "a JIT under {engine:?}:\n{herr}");
-    }
 }
 
 const PC: &str = "printf \"PC=%#lx\\n\", $pc";

@@ -16,14 +16,14 @@
 
 mod common;
 
-use common::{INTERP, JIT_FIRST_RUN as JIT};
+use common::INTERP;
 
 use std::io::Write;
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use common::{jit_stats, printed, Proc};
+use common::{assert_engine_ran, printed, Proc};
 
 /// The most any process of a test may take.
 const LIMIT: Duration = Duration::from_secs(60);
@@ -36,17 +36,6 @@ const HART: &str = "printf \"HART=%#lx\\n\", $mhartid";
 under_both_engines! {
     harts_are_threads_with_their_own_registers_steps_and_stops => threads_steps_and_stops,
     a_watchpoint_hit_by_hart_1_stops_in_thread_2 => watchpoint_on_hart_1,
-}
-
-/// Under the JIT, that translated code ran (where gdb had nothing armed).
-fn assert_engine_ran(engine: &[&str], herr: &str) {
-    let stats = jit_stats(herr);
-    if engine == JIT {
-        let stats = stats.unwrap_or_else(|| panic!("no JIT stats:\n{herr}"));
-        assert!(stats.units > 0, "no translated code ran: {stats:?}\n{herr}");
-    } else {
-        assert_eq!(stats, None, "a JIT under {engine:?}:\n{herr}");
-    }
 }
 
 fn program() -> &'static common::Program {

@@ -471,6 +471,19 @@ pub struct JitStats {
     pub unchecked: u64,
 }
 
+/// Checks heron's `--stats` for the engine a test ran under: with
+/// [`JIT_FIRST_RUN`], that translated code ran (a debugger with nothing
+/// armed lets it); otherwise, that there was no JIT.
+pub fn assert_engine_ran(engine: &[&str], herr: &str) {
+    let stats = jit_stats(herr);
+    if engine == JIT_FIRST_RUN {
+        let stats = stats.unwrap_or_else(|| panic!("no JIT stats:\n{herr}"));
+        assert!(stats.units > 0, "nothing was translated: {stats:?}\n{herr}");
+    } else {
+        assert_eq!(stats, None, "a JIT under {engine:?}:\n{herr}");
+    }
+}
+
 /// The start of the JIT's `--stats` line.
 pub const JIT_STATS: &str = "heron: jit ";
 
