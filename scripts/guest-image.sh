@@ -115,7 +115,7 @@ if [[ -z $MIRROR ]]; then
     MIRROR=$(host_mirror) || die "no Debian archive found in the host's apt sources (set HERON_DEBIAN_MIRROR to one)"
 fi
 [[ -r $KEYRING ]] || die "$KEYRING missing: install debian-archive-keyring"
-if command -v gpg >/dev/null && ! gpg --show-keys "$KEYRING" 2>/dev/null | grep -q '(13/trixie)'; then
+if command -v gpg >/dev/null && [[ $(gpg --show-keys "$KEYRING" 2>/dev/null) != *'(13/trixie)'* ]]; then
     die "$KEYRING has no Debian 13/trixie signing key: upgrade debian-archive-keyring"
 fi
 
@@ -271,8 +271,12 @@ BUSYBOX=$WORK/pkg/usr/bin/busybox
 table=$(grep -obUaP '\[\x00\[\[\x00' "$BUSYBOX" | head -1 | cut -d: -f1)
 [[ -n $table ]] || die "busybox's applet table not found"
 mapfile -t APPLETS < <(tail -c +$((table + 1)) "$BUSYBOX" | head -c 65536 | tr '\0' '\n' | awk 'NF == 0 { exit } { print }')
+# A lookup table, not `printf | grep -q`: under pipefail, grep exiting at its
+# first match can kill printf with SIGPIPE and fail the check at random.
+declare -A HAS_APPLET=()
+for a in "${APPLETS[@]}"; do HAS_APPLET[$a]=1; done
 for want in sh mount insmod chroot devmem poweroff base64 cttyhack setsid usleep; do
-    printf '%s\n' "${APPLETS[@]}" | grep -qx "$want" || die "busybox has no '$want' applet"
+    [[ -n ${HAS_APPLET[$want]:-} ]] || die "busybox has no '$want' applet"
 done
 
 # A busybox tree: /bin/busybox, every applet a link to it in /bin, and the
