@@ -118,6 +118,8 @@ pub struct BoardConfig {
     pub accel: Accel,
     /// The JIT's settings.
     pub jit: JitOptions,
+    /// A debugger or trace will follow the harts (which KVM does not let).
+    pub debugging: bool,
 }
 
 /// Why the board could not be built or booted.
@@ -174,6 +176,9 @@ pub enum BoardError {
     /// RAM or a device mapping failed.
     #[error(transparent)]
     Machine(#[from] MachineError),
+    /// `--accel kvm` where KVM cannot run, or with what it cannot do.
+    #[error(transparent)]
+    Kvm(#[from] crate::kvm::KvmError),
 }
 
 impl From<MapError> for BoardError {
@@ -294,12 +299,29 @@ pub fn build(config: &BoardConfig) -> Result<Board, BoardError> {
     } else {
         TimeSource::Host
     };
+    let accel = match config.accel {
+        Accel::Kvm => {
+            kvm_admits(config, &bios)?;
+            Accel::Kvm
+        }
+        // A board KVM cannot run falls back without a word (the log says
+        // which engine runs).
+        Accel::Auto if kvm_admits(config, &bios).is_ok() => Accel::Kvm,
+        Accel::Auto if heron_jit::host_supported() => Accel::Jit,
+        Accel::Auto => Accel::Interp,
+        other => other,
+    };
+    let config = &BoardConfig {
+        accel,
+        ..config.clone()
+    };
     let mut m = Machine::new(&MachineConfig {
         ram_size: config.ram_size,
         time,
         harts: config.harts,
         accel: config.accel,
         jit: config.jit,
+        secondaries_wait: bios == Bios::Builtin,
     })?;
     for hart in &mut m.harts {
         hart.set_misaligned(config.cpu.misaligned);
@@ -329,8 +351,24 @@ pub fn build(config: &BoardConfig) -> Result<Board, BoardError> {
         Some(path) => Some(read_file(path, config.ram_size)?),
         None => None,
     };
-    let desc = describe(config);
+    let mut desc = describe(config);
+    if let Some(cpu) = m.kvm_cpu() {
+        desc.cpu.isa = cpu.isa.clone();
+        desc.cpu.isa_extensions = cpu.extensions.clone();
+        desc.cpu.mmu_type = cpu.mmu_type.clone();
+        desc.timebase_hz = cpu.timebase_hz;
+    }
     match bios {
+        Bios::Builtin if config.accel == Accel::Kvm => {
+            // KVM is the SBI: hart 0 enters the kernel in (VS-)S-mode
+            // with a0 = hartid and a1 = the DTB; the others wait for an
+            // HSM start (held stopped when made).
+            let boot = load_linux(m.bus().ram(), &kernel, initrd.as_deref(), &desc)?;
+            let hart = m.harts[0].as_mut();
+            hart.set_pc(boot.kernel.entry);
+            hart.set_xreg(10, 0);
+            hart.set_xreg(11, boot.dtb_addr);
+        }
         Bios::Builtin => {
             let boot = load_linux(m.bus().ram(), &kernel, initrd.as_deref(), &desc)?;
             // Hart 0 boots; the others wait, STOPPED, for an SBI hart_start.
@@ -345,6 +383,30 @@ pub fn build(config: &BoardConfig) -> Result<Board, BoardError> {
         uart: Some(uart),
         signature: None,
     })
+}
+
+/// Whether KVM can run this board: it must be there, and the guest must
+/// start in S-mode with nothing that needs a software engine.
+fn kvm_admits(config: &BoardConfig, bios: &Bios) -> Result<(), crate::kvm::KvmError> {
+    use crate::kvm::KvmError::Unsupported;
+    crate::kvm::probe()?;
+    match bios {
+        Bios::File(_) => return Err(Unsupported("M-mode firmware (--bios FILE)")),
+        Bios::None => return Err(Unsupported(
+            "a bare-metal ELF, which starts in M-mode (an S-mode program runs with --bios builtin)",
+        )),
+        Bios::Builtin | Bios::Auto => {}
+    }
+    if config.deterministic {
+        return Err(Unsupported("--deterministic"));
+    }
+    if config.jit.check {
+        return Err(Unsupported("--jit-check"));
+    }
+    if config.debugging {
+        return Err(Unsupported("debugging (the gdb stub, --trace)"));
+    }
+    Ok(())
 }
 
 /// Maps the virt devices: PLIC, UART, syscon, RTC and one virtio-blk per

@@ -58,7 +58,7 @@ pub struct RunArgs {
     /// Execution engine: `interp` (the interpreter), `jit` (the interpreter
     /// with hot code translated to host code by Cranelift) or `auto` (the
     /// JIT where Cranelift supports the host, else the interpreter).
-    #[arg(long, value_name = "auto|interp|jit", default_value = "auto", value_parser = parse_accel)]
+    #[arg(long, value_name = "auto|interp|jit|kvm", default_value = "auto", value_parser = parse_accel)]
     pub accel: Accel,
     /// JIT: executions of a block before it is translated (1: on its
     /// first execution).
@@ -120,15 +120,17 @@ fn parse_disk(s: &str) -> Result<DiskSpec, String> {
 }
 
 /// Parses `--cpu` properties: `misaligned=trap|emulate`, comma-separated.
-/// `--accel`: `auto` becomes the JIT where Cranelift can generate code for
-/// the host (x86-64, aarch64, riscv64, s390x), the interpreter elsewhere.
+/// `--accel`. `auto` is resolved when the board is built (`board::build`:
+/// KVM where `/dev/kvm` opens and the board can run on it, else the JIT
+/// where Cranelift can generate code for the host, else the interpreter);
+/// `kvm` where KVM cannot run is refused then, with the reason.
 fn parse_accel(s: &str) -> Result<Accel, String> {
     match s {
         "interp" => Ok(Accel::Interp),
         "jit" => Ok(Accel::Jit),
-        "auto" if heron_jit::host_supported() => Ok(Accel::Jit),
-        "auto" => Ok(Accel::Interp),
-        _ => Err(format!("unknown engine '{s}' (auto, interp or jit)")),
+        "kvm" => Ok(Accel::Kvm),
+        "auto" => Ok(Accel::Auto),
+        _ => Err(format!("unknown engine '{s}' (auto, interp, jit or kvm)")),
     }
 }
 

@@ -67,6 +67,9 @@ pub enum MachineError {
     /// The JIT's compile thread could not be started.
     #[error("cannot start the JIT's compile thread: {0}")]
     CompileThread(std::io::Error),
+    /// KVM could not make the VM or its vCPUs.
+    #[error(transparent)]
+    Kvm(#[from] crate::kvm::KvmError),
 }
 
 /// The execution engine of the harts (`--accel`).
@@ -76,6 +79,11 @@ pub enum Accel {
     Interp,
     /// The interpreter, with hot blocks translated by the JIT.
     Jit,
+    /// KVM: guest code on the host's CPU (riscv64 hosts).
+    Kvm,
+    /// The best the host and the board allow: KVM, else the JIT, else the
+    /// interpreter. `board::build` resolves it before a machine is made.
+    Auto,
 }
 
 /// How the JIT works (`--jit-*`).
@@ -150,6 +158,11 @@ pub struct MachineConfig {
     pub accel: Accel,
     /// The JIT's settings (with [`Accel::Jit`]).
     pub jit: JitOptions,
+    /// Harts other than 0 wait for an SBI HSM start (a Linux boot). Only
+    /// KVM needs telling: its HSM is in the kernel, while the built-in
+    /// SBI's keeps its own ([`Machine::attach_sbi`]).
+    #[cfg_attr(not(target_arch = "riscv64"), allow(dead_code))]
+    pub secondaries_wait: bool,
 }
 
 /// Everything but the harts: shared by the hart threads.
@@ -184,6 +197,10 @@ pub struct Machine {
     stopped: Vec<bool>,
     /// The rest of the machine.
     pub core: MachineCore,
+    /// With KVM: what its vCPUs are, for the device tree.
+    kvm_cpu: Option<crate::kvm::CpuInfo>,
+    /// The engine.
+    accel: Accel,
 }
 
 impl Machine {
@@ -196,6 +213,7 @@ impl Machine {
         let mut bus = Bus::new(ram);
         let (clint, clint_handle) = Clint::new(events.clone());
         bus.map(CLINT_BASE, CLINT_SIZE, "clint", Box::new(clint))?;
+        debug_assert!(config.accel != Accel::Auto, "resolved by board::build");
         let mut vcpus: Vec<Box<dyn Vcpu>> = Vec::with_capacity(harts);
         let mut tiers = Vec::new();
         let mut compiler = None;
@@ -217,8 +235,14 @@ impl Machine {
                 tiers = t;
             }
         }
+        let power = PowerControl::new();
+        let kvm_cpu = if config.accel == Accel::Kvm {
+            Some(kvm_vcpus(&bus, harts, config, &power, &mut vcpus)?)
+        } else {
+            None
+        };
         let mut tiers = tiers.into_iter();
-        for h in 0..harts {
+        for h in vcpus.len()..harts {
             let mut hart = Hart::new(h as u64, RAM_BASE);
             if let Some(tier) = tiers.next() {
                 hart.set_tier(tier);
@@ -238,7 +262,7 @@ impl Machine {
                 plic: None,
                 htif: Mutex::new(None),
                 sbi: None,
-                power: PowerControl::new(),
+                power,
                 quit: None,
                 time: config.time,
                 started: Instant::now(),
@@ -246,7 +270,19 @@ impl Machine {
                 idle_ticks: AtomicU64::new(0),
                 lines: (0..harts).map(|_| AtomicU64::new(0)).collect(),
             },
+            kvm_cpu,
+            accel: config.accel,
         })
+    }
+
+    /// The engine the harts run on.
+    pub fn accel(&self) -> Accel {
+        self.accel
+    }
+
+    /// With `--accel kvm`, what KVM's vCPUs are (the device tree says it).
+    pub fn kvm_cpu(&self) -> Option<&crate::kvm::CpuInfo> {
+        self.kvm_cpu.as_ref()
     }
 
     /// The physical address space.
@@ -297,7 +333,10 @@ impl Machine {
     /// else on a thread per hart.
     pub fn run(&mut self, timeout: Option<Duration>, one_thread: bool) -> Outcome {
         let deadline = timeout.map(|t| Instant::now() + t);
-        let outcome = if self.harts.len() > 1 && !one_thread {
+        // A vCPU may stay inside KVM_RUN (the guest's `wfi`) until kicked:
+        // only the threaded loop's waiter watches the time limit then.
+        let kvm = self.kvm_cpu.is_some();
+        let outcome = if kvm || (self.harts.len() > 1 && !one_thread) {
             threads::run(self, deadline)
         } else {
             self.run_one_thread(deadline)
@@ -508,4 +547,45 @@ impl MachineCore {
     fn next_deadline(&self, hart: &dyn Vcpu, h: usize) -> u64 {
         self.clint.mtimecmp(h).min(hart.timer_deadline())
     }
+}
+
+/// Makes the VM and one vCPU per hart into `vcpus`; returns what they
+/// are. Posts to a hart's event word kick its vCPU out of `KVM_RUN`.
+#[cfg(target_arch = "riscv64")]
+fn kvm_vcpus(
+    bus: &Bus,
+    harts: usize,
+    config: &MachineConfig,
+    power: &PowerControl,
+    vcpus: &mut Vec<Box<dyn Vcpu>>,
+) -> Result<crate::kvm::CpuInfo, MachineError> {
+    let vm = crate::kvm::KvmVm::new(bus.ram())?;
+    let mut info = None;
+    for h in 0..harts {
+        let vcpu = vm.create_vcpu(h, bus.ram(), power.clone())?;
+        vcpu.connect_events(bus);
+        if h == 0 {
+            info = Some(vcpu.cpu_info()?);
+        } else if config.secondaries_wait {
+            vcpu.hold_stopped()?;
+        }
+        vcpus.push(Box::new(vcpu));
+    }
+    info.ok_or(MachineError::Kvm(crate::kvm::KvmError::Unsupported(
+        "a machine without harts",
+    )))
+}
+
+#[cfg(not(target_arch = "riscv64"))]
+fn kvm_vcpus(
+    _bus: &Bus,
+    _harts: usize,
+    _config: &MachineConfig,
+    _power: &PowerControl,
+    _vcpus: &mut Vec<Box<dyn Vcpu>>,
+) -> Result<crate::kvm::CpuInfo, MachineError> {
+    Err(crate::kvm::probe()
+        .err()
+        .unwrap_or(crate::kvm::KvmError::WrongHost(std::env::consts::ARCH))
+        .into())
 }

@@ -8,6 +8,7 @@ mod cli_debug;
 mod console;
 mod gdb;
 mod htif;
+mod kvm;
 mod loader;
 mod machine;
 
@@ -89,6 +90,7 @@ fn run(args: RunArgs) -> Result<u8, HeronError> {
     // A guest reset builds the board again; everything else ends the run.
     loop {
         let mut board = board::build(&config)?;
+        log::info!("engine: {}", engine_name(board.machine.accel()));
         // gdb listens from the moment the first board is built (its guest
         // loaded, its disk images locked) until heron ends.
         if let (None, Some(addr)) = (&gdb, args.debug.gdb_addr()) {
@@ -122,6 +124,7 @@ fn run(args: RunArgs) -> Result<u8, HeronError> {
         drop(console);
         total_insns += m.instret();
         let tier = m.tier_stats().map(|t| (t, m.instret()));
+        let engine = engine_name(m.accel());
         flush_trace(m, &args)?;
         if let Outcome::JitDiverged { hart } = outcome {
             let report = board.machine.harts[hart].take_jit_check_report();
@@ -144,11 +147,22 @@ fn run(args: RunArgs) -> Result<u8, HeronError> {
                 "heron: instret={total_insns} elapsed={secs:.3}s mips={:.1}",
                 total_insns as f64 / secs / 1e6
             );
+            eprintln!("heron: engine={engine}");
             if let Some((t, instret)) = tier {
                 eprintln!("heron: jit {}", jit_summary(&t, instret));
             }
         }
         return Ok(code);
+    }
+}
+
+/// What `--stats` and the log call the engine.
+fn engine_name(accel: machine::Accel) -> &'static str {
+    match accel {
+        machine::Accel::Interp => "interp",
+        machine::Accel::Jit => "jit",
+        machine::Accel::Kvm => "kvm",
+        machine::Accel::Auto => "auto",
     }
 }
 
@@ -188,6 +202,7 @@ fn board_config(args: &RunArgs) -> BoardConfig {
         cpu: args.cpu,
         harts: args.smp as usize,
         accel: args.accel,
+        debugging: args.debug.gdb_addr().is_some() || args.trace.is_some(),
         jit: JitOptions {
             threshold: args.jit_threshold,
             sync: args.jit_sync,
@@ -239,6 +254,19 @@ fn exit_code(outcome: Outcome, started: Instant) -> Option<u8> {
         Outcome::Quit => 0,
         // Reported by the caller, which has the machine.
         Outcome::JitDiverged { .. } => EXIT_JIT_DIVERGED,
+        // A vCPU KVM could not go on running (kvm::KvmVcpu's KVM_FAILED).
+        Outcome::FirmwareTrap {
+            cause: u64::MAX,
+            epc,
+            tval,
+        } => {
+            let why = match tval {
+                0 => "an exit heron does not handle".to_string(),
+                errno => std::io::Error::from_raw_os_error(errno as i32).to_string(),
+            };
+            eprintln!("heron: KVM could not go on running the guest at pc={epc:#x}: {why}");
+            EXIT_GUEST_CRASH
+        }
         Outcome::FirmwareTrap { cause, epc, tval } => {
             eprintln!(
                 "heron: guest trapped into M-mode, which the built-in firmware leaves empty \

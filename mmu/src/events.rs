@@ -26,7 +26,7 @@
 //! interpreter's and the JIT's.
 
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
 /// Event bits.
@@ -57,8 +57,12 @@ pub mod bits {
     pub const WAKE: u32 = INTERRUPT | SOFTWARE_IPI | MACHINE;
 }
 
+/// How a poster gets a hart out of a wait the event word cannot end: a
+/// KVM vCPU inside `KVM_RUN` (running guest code, or blocked in the
+/// kernel's `wfi`) polls no word.
+pub type Kicker = Box<dyn Fn() + Send + Sync>;
+
 /// One hart's event word and the state that goes with it.
-#[derive(Debug)]
 pub struct HartEvents {
     pending: AtomicU32,
     /// Inside its run loop (see the module documentation).
@@ -74,6 +78,18 @@ pub struct HartEvents {
     /// Wake-up for a hart asleep in [`HartEvents::wait`].
     sleep: Mutex<()>,
     wake: Condvar,
+    /// Called after every post, once set ([`HartEvents::set_kicker`]).
+    kicker: OnceLock<Kicker>,
+}
+
+impl std::fmt::Debug for HartEvents {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HartEvents")
+            .field("pending", &self.pending)
+            .field("running", &self.running)
+            .field("kicker", &self.kicker.get().is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -100,6 +116,7 @@ impl HartEvents {
             code_pages: Mutex::new(Vec::new()),
             sleep: Mutex::new(()),
             wake: Condvar::new(),
+            kicker: OnceLock::new(),
         }
     }
 
@@ -127,6 +144,16 @@ impl HartEvents {
         // (it checks with the lock held), so the wake-up cannot be lost.
         drop(lock(&self.sleep));
         self.wake.notify_all();
+        if let Some(kick) = self.kicker.get() {
+            kick();
+        }
+    }
+
+    /// Has every later [`HartEvents::post`] call `kick` after setting the
+    /// bits (so that the hart, once kicked, sees them). Set once; `false`
+    /// if a kicker was already there.
+    pub fn set_kicker(&self, kick: Kicker) -> bool {
+        self.kicker.set(kick).is_ok()
     }
 
     /// Takes (clears and returns) the pending bits among `mask`.
@@ -240,6 +267,25 @@ mod tests {
         ev.post(bits::MACHINE);
         sleeper.join().unwrap();
         assert!(started.elapsed() < Duration::from_secs(30));
+    }
+
+    #[test]
+    fn a_kicker_sees_the_bits_of_every_post() {
+        let ev = Arc::new(HartEvents::default());
+        let seen = Arc::new(AtomicU32::new(0));
+        let (e, s) = (ev.clone(), seen.clone());
+        // The kicker reads the word: a post sets the bits before it kicks.
+        assert!(ev.set_kicker(Box::new(move || {
+            s.fetch_or(e.pending() | 1 << 31, Ordering::SeqCst);
+        })));
+        assert!(!ev.set_kicker(Box::new(|| {})), "set once");
+        ev.post(bits::INTERRUPT);
+        assert_eq!(seen.load(Ordering::SeqCst), bits::INTERRUPT | 1 << 31);
+        ev.post(bits::MACHINE);
+        assert_eq!(
+            seen.load(Ordering::SeqCst),
+            bits::INTERRUPT | bits::MACHINE | 1 << 31
+        );
     }
 
     #[test]

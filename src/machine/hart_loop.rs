@@ -80,11 +80,11 @@ impl MachineCore {
             return SliceEvent::Done(Outcome::Quit);
         }
         // The built-in firmware has no M-mode code: a trap into M (an
-        // undelegated exception) would loop on a fetch fault at mtvec.
-        if self.sbi.is_some() {
-            if let Some((cause, epc, tval)) = hart.machine_trap() {
-                return SliceEvent::Done(Outcome::FirmwareTrap { cause, epc, tval });
-            }
+        // undelegated exception) would loop on a fetch fault at mtvec. (A
+        // hart without it never reports one; a KVM vCPU reports a guest
+        // KVM could not run on.)
+        if let Some((cause, epc, tval)) = hart.machine_trap() {
+            return SliceEvent::Done(Outcome::FirmwareTrap { cause, epc, tval });
         }
         event
     }

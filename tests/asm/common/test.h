@@ -51,6 +51,9 @@
  * finisher at 0x10_0000 (both heron and virt have one; exit code = check
  * number as with HTIF), traps go to s_trap_vector and are unexpected, and
  * there is no run_mode. A failing hart turns paging off before reporting.
+ * With TEST_UART_CONSOLE also defined the console is virt's 16550 UART
+ * (programs for heron --accel kvm, where KVM is the SBI and forwards no
+ * legacy putchar to the host).
  *
  * run_mode (a0 = PRV_U/PRV_S/PRV_M, a1 = entry address, virtual if paging is
  * on for that mode) mrets to the entry with mstatus.MPP = a0. The first trap
@@ -483,7 +486,20 @@ test_exit:
    must not print at once: take print_acquire around their output. */
     .globl putchar
 putchar:
-#ifdef TEST_SMODE
+#if defined(TEST_SMODE) && defined(TEST_UART_CONSOLE)
+    /* virt's 16550 UART, for S-mode programs under an SBI without a
+       console that reaches the host (KVM forwards no legacy putchar):
+       wait (bounded) for LSR.THRE, then write THR. */
+    li t0, 0x10000000
+    li t2, 1000000
+1:  lbu t1, 5(t0)
+    andi t1, t1, 0x20
+    bnez t1, 2f
+    addi t2, t2, -1
+    bnez t2, 1b
+2:  sb a0, 0(t0)
+    ret
+#elif defined(TEST_SMODE)
     mv t0, a7
     li a7, 0x01             /* SBI legacy console putchar, a0 = the character */
     andi a0, a0, 0xff

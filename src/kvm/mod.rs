@@ -1,0 +1,92 @@
+//! The KVM engine (`--accel kvm`): on a riscv64 Linux host with
+//! `/dev/kvm`, each hart is a KVM vCPU running guest code on the host's
+//! own CPU (in VS-mode), with heron's RAM, bus, devices and device tree
+//! around it.
+//!
+//! Built on rust-vmm's `kvm-ioctls`/`kvm-bindings` (the ioctl wrappers
+//! Firecracker and Cloud Hypervisor use; riscv64 since 0.19) rather than
+//! ioctls of our own. What KVM does itself: the SBI's BASE, TIME, IPI,
+//! RFENCE, HSM and SRST extensions, the vCPU timer (and Sstc where the
+//! host has it), `wfi`, two-stage translation. What stays in heron: every
+//! MMIO access (an exit to [`KvmVcpu::run`], served by the bus), the
+//! PLIC, which drives the vCPU's external interrupt with `KVM_INTERRUPT`
+//! (QEMU's virt board offers no in-kernel AIA to a nested hypervisor),
+//! the SBI debug console and system reset (exits), and the device tree,
+//! whose ISA and timebase come from what KVM reports.
+//!
+//! Everything but [`probe`] and [`KvmError`] exists on riscv64 hosts only.
+
+use thiserror::Error;
+
+#[cfg(target_arch = "riscv64")]
+mod kick;
+#[cfg(target_arch = "riscv64")]
+mod regs;
+// Portable (and tested) on every host; used by the vCPU on riscv64.
+#[cfg_attr(not(target_arch = "riscv64"), allow(dead_code))]
+mod sbi;
+#[cfg(target_arch = "riscv64")]
+mod vcpu;
+#[cfg(target_arch = "riscv64")]
+mod vm;
+
+#[cfg(target_arch = "riscv64")]
+pub use vcpu::KvmVcpu;
+#[cfg(target_arch = "riscv64")]
+pub use vm::KvmVm;
+
+/// Why KVM cannot run the guest.
+#[derive(Debug, Error)]
+#[cfg_attr(not(target_arch = "riscv64"), allow(dead_code))]
+pub enum KvmError {
+    /// The host is not riscv64: KVM runs guests of the host's own
+    /// architecture only.
+    #[error("KVM needs a riscv64 host (this one is {0}); use --accel jit or interp")]
+    #[cfg_attr(target_arch = "riscv64", allow(dead_code))]
+    WrongHost(&'static str),
+    /// `/dev/kvm` could not be opened.
+    #[error("cannot open /dev/kvm: {0} (is the kvm module loaded, and does the CPU have the H extension?)")]
+    NoDevice(std::io::Error),
+    /// A KVM ioctl failed.
+    #[error("KVM: {what} failed: {source}")]
+    Ioctl {
+        /// What heron asked of KVM.
+        what: &'static str,
+        /// The kernel's answer.
+        source: std::io::Error,
+    },
+    /// An option that needs a software engine.
+    #[error("{0} is not available under --accel kvm")]
+    Unsupported(&'static str),
+}
+
+/// Whether KVM can run guests here: `Ok` on a riscv64 host whose
+/// `/dev/kvm` opens, else why not.
+pub fn probe() -> Result<(), KvmError> {
+    #[cfg(target_arch = "riscv64")]
+    {
+        std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open("/dev/kvm")
+            .map(drop)
+            .map_err(KvmError::NoDevice)
+    }
+    #[cfg(not(target_arch = "riscv64"))]
+    {
+        Err(KvmError::WrongHost(std::env::consts::ARCH))
+    }
+}
+
+/// What the guest's device tree says of a KVM vCPU: what KVM exposes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CpuInfo {
+    /// `riscv,isa`, e.g. `rv64imafdc_zicsr_zifencei_sstc`.
+    pub isa: String,
+    /// `riscv,isa-extensions`: single letters and multi-letter names.
+    pub extensions: Vec<String>,
+    /// `mmu-type`, e.g. `riscv,sv57`.
+    pub mmu_type: String,
+    /// The vCPU timer's frequency (`timebase-frequency`).
+    pub timebase_hz: u32,
+}
