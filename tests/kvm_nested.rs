@@ -95,7 +95,7 @@ $H run --stats --bios builtin --kernel /hello.elf 2>/auto.err
 check auto-smode "$? $(grep -o 'engine=[a-z]*' /auto.err)"
 $H run --stats --kernel /rv64i.elf 2>/auto.err
 check auto-bare "$? $(grep -o 'engine=[a-z]*' /auto.err)"
-$H run --accel kvm --stats --memory 256M --kernel /l2/Image --initrd /l2/initramfs.cpio.gz \
+$H run --accel kvm --stats --smp 2 --memory 256M --kernel /l2/Image --initrd /l2/initramfs.cpio.gz \
     --disk /l2/rootfs.ext4 --disk /l2/scratch.img --append "{append}" 2>/linux.err
 check linux-status $?
 check linux-engine "$(grep -o 'engine=[a-z]*' /linux.err)"
@@ -136,7 +136,7 @@ fn kvm_runs_programs_and_linux_inside_a_nested_riscv64_host() {
     let image = guest_image();
     let scratch = out_dir().join("kvm-scratch.img");
     std::fs::write(&scratch, vec![0u8; 1 << 20]).expect("write the scratch disk");
-    let linux_cmd = "echo l2-arch: $(uname -m); echo KVM-DISK-MARK | dd of=/dev/vdb conv=fsync 2>/dev/null; exit 3";
+    let linux_cmd = "echo l2-arch: $(uname -m) cpus: $(nproc); echo KVM-DISK-MARK | dd of=/dev/vdb conv=fsync 2>/dev/null; exit 3";
 
     let harness = repo_root().join("scripts").join("nested").join("run.sh");
     let mut cmd = Command::new("bash");
@@ -173,7 +173,8 @@ fn kvm_runs_programs_and_linux_inside_a_nested_riscv64_host() {
     assert_eq!(value(&c, "auto-smode", &all), "0 engine=kvm", "{all}");
     assert_eq!(value(&c, "auto-bare", &all), "0 engine=jit", "{all}");
     // The L2 guest: its command's output and status, and its disk write.
-    assert!(console.contains("l2-arch: riscv64"), "{all}");
+    // Two vCPUs: the second started by KVM's own SBI HSM.
+    assert!(console.contains("l2-arch: riscv64 cpus: 2"), "{all}");
     assert!(console.contains("heron-guest: exit status 3"), "{all}");
     assert_eq!(value(&c, "linux-status", &all), "3", "{all}");
     assert_eq!(value(&c, "linux-engine", &all), "engine=kvm", "{all}");
