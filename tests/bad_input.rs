@@ -402,3 +402,30 @@ fn disk_in_use_by_another_heron_is_refused() {
     expect_error_soon(&snapshot, "lock");
     drop(first); // kills it
 }
+
+/// `--accel kvm` where KVM cannot run (here: not a riscv64 host, or no
+/// `/dev/kvm`) is refused with the reason in one line and exit 2, while
+/// `--accel auto` runs the same program on a software engine.
+#[test]
+fn kvm_where_it_cannot_run() {
+    let ok = scratch("kvm.elf", &elf64(243, 0x8000_0000));
+    let k = ok.to_str().unwrap();
+    let (status, _, stderr) = run_heron(&["run", "--accel", "kvm", "--kernel", k]);
+    assert_eq!(status, EXIT_BAD_INPUT, "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
+    if cfg!(target_arch = "riscv64") {
+        assert!(
+            stderr.contains("/dev/kvm") || stderr.contains("M-mode"),
+            "{stderr}"
+        );
+    } else {
+        assert!(stderr.contains("KVM needs a riscv64 host"), "{stderr}");
+    }
+    let (_, _, stderr) = run_heron(&["run", "--stats", "--timeout", "2", "--kernel", k]);
+    assert!(
+        !stderr.contains("KVM"),
+        "auto never insists on KVM: {stderr}"
+    );
+    assert!(stderr.contains("heron: engine="), "{stderr}");
+}
