@@ -95,37 +95,10 @@ flock 9
 
 # ---- the Debian mirror ------------------------------------------------------
 
-# "URI SUITE": the first Debian archive URI in the host's apt sources and
-# the first suite it is used with (as in scripts/guest-image.sh): one-line
-# .list entries and deb822 .sources stanzas; security and third-party
-# archives are skipped.
-host_mirror() {
-    local f
-    for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources; do
-        [[ -f $f ]] || continue
-        { cat "$f"; echo; } | awk -v deb822="$([[ $f == *.sources ]] && echo 1 || echo 0)" '
-            function consider(uri, suites) {
-                if (uri ~ /^(https?|file):/ && uri ~ /\/debian\/?$/ && suites !~ /-security/) {
-                    split(suites, w); print uri, w[1]; found = 1; exit
-                }
-            }
-            deb822 && /^[ \t]*$/ {
-                if (types ~ /(^|[ \t])deb([ \t]|$)/) for (i = 1; i <= n; i++) consider(u[i], suites)
-                types = ""; suites = ""; n = 0; next
-            }
-            deb822 && tolower($1) == "types:" { types = $0; sub(/^[^:]*:/, "", types) }
-            deb822 && tolower($1) == "suites:" { suites = $0; sub(/^[^:]*:/, "", suites) }
-            deb822 && tolower($1) == "uris:" { n = 0; for (i = 2; i <= NF; i++) u[++n] = $i }
-            !deb822 && $1 == "deb" {
-                i = 2
-                if ($i ~ /^\[/) { while (i <= NF && $i !~ /\]$/) i++; i++ }
-                consider($i, $(i + 1))
-            }
-            END { exit !found }
-        ' && return 0
-    done
-    return 1
-}
+# host_mirror: the first Debian archive URI in the host's apt sources (as
+# for scripts/guest-image.sh).
+# shellcheck source=lib/debian-mirror.sh
+source "$HERE/lib/debian-mirror.sh"
 
 # ---- apt with a private state directory -------------------------------------
 
@@ -170,10 +143,9 @@ host_suite() {
 HOST_SUITE=${HERON_HOST_SUITE:-$(host_suite)}
 
 update_lists() {
-    local mirror=${HERON_DEBIAN_MIRROR:-} found
+    local mirror=${HERON_DEBIAN_MIRROR:-}
     if [[ -z $mirror ]]; then
-        found=$(host_mirror) || die "no Debian archive found in the host's apt sources (set HERON_DEBIAN_MIRROR to one)"
-        mirror=${found%% *}
+        mirror=$(host_mirror) || die "no Debian archive found in the host's apt sources (set HERON_DEBIAN_MIRROR to one)"
     fi
     log "fetching the package lists of Debian $SUITE (amd64, riscv64) and $HOST_SUITE (amd64)"
     {

@@ -8,14 +8,12 @@ use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
 use heron_cpu::MisalignedAccess;
-use heron_devices::clint::CLINT_SIZE;
 use heron_devices::plic::PLIC_SIZE;
 use heron_devices::rtc::GOLDFISH_RTC_SIZE;
 use heron_devices::syscon::SIFIVE_TEST_SIZE;
 use heron_devices::uart::UART_SIZE;
 use heron_devices::virtio::{Disk, DiskError, DiskMode, VirtioBlk, VirtioMmio, VIRTIO_MMIO_SIZE};
 use heron_devices::{GoldfishRtc, IrqLevels, Plic, SifiveTest, SystemClock, Uart, UartHandle};
-use heron_firmware::fdt::{Chosen, CpuDescription, IrqDevice, Region};
 use heron_firmware::{firmware_boot, load_linux, BootError, MachineDescription, Sbi, SbiConsole};
 use heron_mmu::bus::MapError;
 use thiserror::Error;
@@ -23,12 +21,15 @@ use thiserror::Error;
 use crate::htif::Htif;
 use crate::loader::{load_elf, LoadError};
 use crate::machine::{
-    Accel, JitOptions, Machine, MachineConfig, MachineError, TimeSource, CLINT_BASE, RAM_BASE,
-    TIMEBASE_HZ,
+    Accel, JitOptions, Machine, MachineConfig, MachineError, TimeSource, RAM_BASE,
 };
 
 /// The physical memory map (the same addresses and interrupt numbers as
 /// QEMU's `virt`, so its firmware and kernels run unchanged).
+mod describe;
+
+use describe::describe;
+
 pub mod map {
     /// sifive_test / syscon: power-off, reboot, exit code.
     pub const TEST_BASE: u64 = 0x0010_0000;
@@ -55,12 +56,6 @@ pub mod map {
     /// UART input clock (as QEMU's ns16550a).
     pub const UART_CLOCK_HZ: u32 = 3_686_400;
 }
-
-/// The ISA heron's hart implements, as the device tree states it.
-const ISA_EXTENSIONS: &[&str] = &[
-    "i", "m", "a", "f", "d", "c", "zicsr", "zifencei", "zicntr", "zba", "zbb", "zbs", "zicond",
-    "sstc",
-];
 
 /// Which firmware runs before the kernel.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -351,13 +346,7 @@ pub fn build(config: &BoardConfig) -> Result<Board, BoardError> {
         Some(path) => Some(read_file(path, config.ram_size)?),
         None => None,
     };
-    let mut desc = describe(config);
-    if let Some(cpu) = m.kvm_cpu() {
-        desc.cpu.isa = cpu.isa.clone();
-        desc.cpu.isa_extensions = cpu.extensions.clone();
-        desc.cpu.mmu_type = cpu.mmu_type.clone();
-        desc.timebase_hz = cpu.timebase_hz;
-    }
+    let desc = describe(config, m.kvm_cpu());
     match bios {
         Bios::Builtin if config.accel == Accel::Kvm => {
             // KVM is the SBI: hart 0 enters the kernel in (VS-)S-mode
@@ -467,77 +456,6 @@ fn map_devices(m: &mut Machine, config: &BoardConfig) -> Result<UartHandle, Boar
             .map(base, VIRTIO_MMIO_SIZE, "virtio-blk", Box::new(dev))?;
     }
     Ok(uart_handle)
-}
-
-/// The device tree's view of the board `map_devices` builds.
-fn describe(config: &BoardConfig) -> MachineDescription {
-    use map::*;
-    let isa = format!("rv64imafdc_{}", ISA_EXTENSIONS[6..].join("_"));
-    let rng_seed = if config.deterministic {
-        Some((0u8..64).collect())
-    } else {
-        let mut seed = vec![0u8; 64];
-        std::fs::File::open("/dev/urandom")
-            .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut seed))
-            .ok()
-            .map(|_| seed)
-    };
-    MachineDescription {
-        model: "heron virt".into(),
-        ram: Region {
-            base: RAM_BASE,
-            size: config.ram_size,
-        },
-        timebase_hz: TIMEBASE_HZ as u32,
-        harts: config.harts as u32,
-        cpu: CpuDescription {
-            isa,
-            isa_extensions: ISA_EXTENSIONS.iter().map(|s| s.to_string()).collect(),
-            mmu_type: "riscv,sv57".into(),
-        },
-        clint: Region {
-            base: CLINT_BASE,
-            size: CLINT_SIZE,
-        },
-        plic: Region {
-            base: PLIC_BASE,
-            size: PLIC_SIZE,
-        },
-        plic_ndev: PLIC_NDEV,
-        uart: IrqDevice {
-            region: Region {
-                base: UART_BASE,
-                size: UART_SIZE,
-            },
-            irq: UART_IRQ,
-        },
-        uart_clock_hz: UART_CLOCK_HZ,
-        virtio: (0..config.disks.len())
-            .map(|i| IrqDevice {
-                region: Region {
-                    base: VIRTIO_BASE + i as u64 * VIRTIO_STRIDE,
-                    size: VIRTIO_MMIO_SIZE,
-                },
-                irq: VIRTIO_IRQ + i as u32,
-            })
-            .collect(),
-        test: Some(Region {
-            base: TEST_BASE,
-            size: SIFIVE_TEST_SIZE,
-        }),
-        rtc: Some(IrqDevice {
-            region: Region {
-                base: RTC_BASE,
-                size: GOLDFISH_RTC_SIZE,
-            },
-            irq: RTC_IRQ,
-        }),
-        chosen: Chosen {
-            bootargs: config.append.clone(),
-            initrd: None,
-            rng_seed,
-        },
-    }
 }
 
 fn outside_ram(path: &Path, addr: u64, size: u64, ram: &heron_mmu::GuestRam) -> BoardError {
