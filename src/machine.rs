@@ -161,7 +161,6 @@ pub struct MachineConfig {
     /// Harts other than 0 wait for an SBI HSM start (a Linux boot). Only
     /// KVM needs telling: its HSM is in the kernel, while the built-in
     /// SBI's keeps its own ([`Machine::attach_sbi`]).
-    #[cfg_attr(not(target_arch = "riscv64"), allow(dead_code))]
     pub secondaries_wait: bool,
 }
 
@@ -237,7 +236,10 @@ impl Machine {
         }
         let power = PowerControl::new();
         let kvm_cpu = if config.accel == Accel::Kvm {
-            Some(kvm_vcpus(&bus, harts, config, &power, &mut vcpus)?)
+            let (kvm_vcpus, info) =
+                crate::kvm::vcpus(&bus, harts, config.secondaries_wait, &power)?;
+            vcpus.extend(kvm_vcpus);
+            Some(info)
         } else {
             None
         };
@@ -547,45 +549,4 @@ impl MachineCore {
     fn next_deadline(&self, hart: &dyn Vcpu, h: usize) -> u64 {
         self.clint.mtimecmp(h).min(hart.timer_deadline())
     }
-}
-
-/// Makes the VM and one vCPU per hart into `vcpus`; returns what they
-/// are. Posts to a hart's event word kick its vCPU out of `KVM_RUN`.
-#[cfg(target_arch = "riscv64")]
-fn kvm_vcpus(
-    bus: &Bus,
-    harts: usize,
-    config: &MachineConfig,
-    power: &PowerControl,
-    vcpus: &mut Vec<Box<dyn Vcpu>>,
-) -> Result<crate::kvm::CpuInfo, MachineError> {
-    let vm = crate::kvm::KvmVm::new(bus.ram())?;
-    let mut info = None;
-    for h in 0..harts {
-        let vcpu = vm.create_vcpu(h, bus.ram(), power.clone())?;
-        vcpu.connect_events(bus);
-        if h == 0 {
-            info = Some(vcpu.cpu_info()?);
-        } else if config.secondaries_wait {
-            vcpu.hold_stopped()?;
-        }
-        vcpus.push(Box::new(vcpu));
-    }
-    info.ok_or(MachineError::Kvm(crate::kvm::KvmError::Unsupported(
-        "a machine without harts",
-    )))
-}
-
-#[cfg(not(target_arch = "riscv64"))]
-fn kvm_vcpus(
-    _bus: &Bus,
-    _harts: usize,
-    _config: &MachineConfig,
-    _power: &PowerControl,
-    _vcpus: &mut Vec<Box<dyn Vcpu>>,
-) -> Result<crate::kvm::CpuInfo, MachineError> {
-    Err(crate::kvm::probe()
-        .err()
-        .unwrap_or(crate::kvm::KvmError::WrongHost(std::env::consts::ARCH))
-        .into())
 }

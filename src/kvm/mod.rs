@@ -78,6 +78,47 @@ pub fn probe() -> Result<(), KvmError> {
     }
 }
 
+/// Makes the VM and one vCPU per hart of `bus`'s machine, the harts after
+/// the first held stopped if `secondaries_wait` (a Linux boot: KVM's HSM
+/// starts them); returns them with what they are. Posts to a hart's event
+/// word kick its vCPU out of `KVM_RUN`.
+#[cfg(target_arch = "riscv64")]
+pub fn vcpus(
+    bus: &heron_mmu::Bus,
+    harts: usize,
+    secondaries_wait: bool,
+    power: &heron_devices::PowerControl,
+) -> Result<(Vec<Box<dyn heron_cpu::Vcpu>>, CpuInfo), KvmError> {
+    let vm = KvmVm::new(bus.ram())?;
+    let mut vcpus: Vec<Box<dyn heron_cpu::Vcpu>> = Vec::with_capacity(harts);
+    let mut info = None;
+    for h in 0..harts.max(1) {
+        let vcpu = vm.create_vcpu(h, power.clone())?;
+        vcpu.connect_events(bus);
+        if h == 0 {
+            info = Some(vcpu.cpu_info()?);
+        } else if secondaries_wait {
+            vcpu.hold_stopped()?;
+        }
+        vcpus.push(Box::new(vcpu));
+    }
+    let info = info.ok_or(KvmError::Unsupported("a machine without harts"))?;
+    Ok((vcpus, info))
+}
+
+/// Elsewhere there is no KVM to make vCPUs with: why not ([`probe`]).
+#[cfg(not(target_arch = "riscv64"))]
+pub fn vcpus(
+    _bus: &heron_mmu::Bus,
+    _harts: usize,
+    _secondaries_wait: bool,
+    _power: &heron_devices::PowerControl,
+) -> Result<(Vec<Box<dyn heron_cpu::Vcpu>>, CpuInfo), KvmError> {
+    Err(probe()
+        .err()
+        .unwrap_or(KvmError::WrongHost(std::env::consts::ARCH)))
+}
+
 /// What the guest's device tree says of a KVM vCPU: what KVM exposes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CpuInfo {

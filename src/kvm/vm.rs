@@ -15,8 +15,9 @@ pub struct KvmVm {
     kvm: Kvm,
     vm: VmFd,
     /// Holds guest RAM's mapping for as long as the VM (and every vCPU,
-    /// which holds the VM) exists: the memory slot points into it.
-    _ram: GuestMemory,
+    /// which holds the VM) exists: the memory slot points into it. The
+    /// vCPUs' SBI debug console reads through it too.
+    ram: GuestMemory,
 }
 
 pub(super) fn ioctl_error(what: &'static str) -> impl FnOnce(kvm_ioctls::Error) -> KvmError {
@@ -40,7 +41,7 @@ impl KvmVm {
             userspace_addr: ram.host_base() as u64,
         };
         // SAFETY: the region is exactly `ram`'s mapping (base and size from
-        // the same `GuestRam`), which `_ram` keeps mapped for the VM's
+        // the same `GuestRam`), which `ram` keeps mapped for the VM's
         // whole life; the guest reaching it is what RAM is for, and every
         // host-side access to it is atomic (`mmu::host_mem`), so the
         // guest's concurrent writes are no data race.
@@ -49,7 +50,7 @@ impl KvmVm {
         Ok(Arc::new(KvmVm {
             kvm,
             vm,
-            _ram: ram.dma_handle(),
+            ram: ram.dma_handle(),
         }))
     }
 
@@ -69,10 +70,9 @@ impl KvmVm {
     pub fn create_vcpu(
         self: &Arc<Self>,
         index: usize,
-        ram: &GuestRam,
         power: PowerControl,
     ) -> Result<KvmVcpu, KvmError> {
-        KvmVcpu::new(self.clone(), index, ram.dma_handle(), power)
+        KvmVcpu::new(self.clone(), index, self.ram.clone(), power)
     }
 }
 
