@@ -18,7 +18,8 @@
 # heron.cmd is the base64 of a shell command run in the root file system;
 # the machine powers off with its exit status (scripts/guest/init.sh says how).
 #
-# Packages come through apt with a private state directory (DIR/apt), from
+# Packages come through apt with a private state directory (DIR/apt, set
+# up by scripts/lib/riscv64-apt.sh; the .debs stay in DIR/debs), from
 # the Debian mirror the host's own apt sources name, for architecture riscv64
 # only; the host's apt state is not touched and no root is needed. They are
 # verified with the host's debian-archive-keyring: Debian 12's package
@@ -32,6 +33,7 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 INIT_SCRIPT=$HERE/guest/init.sh
+APT_LIB=$HERE/lib/riscv64-apt.sh
 OUT=${XDG_CACHE_HOME:-$HOME/.cache}/heron/guest
 REFRESH=0
 while (($#)); do
@@ -66,8 +68,9 @@ OUT=$(cd "$OUT" && pwd)
 exec 9>"$OUT/.lock"
 flock 9
 
-# The build is reused while this script and /init are unchanged.
-RECIPE=$(cat "${BASH_SOURCE[0]}" "$INIT_SCRIPT" | sha256sum | cut -d' ' -f1)
+# The build is reused while this script, /init and the apt set-up are
+# unchanged.
+RECIPE=$(cat "${BASH_SOURCE[0]}" "$INIT_SCRIPT" "$APT_LIB" | sha256sum | cut -d' ' -f1)
 if ((!REFRESH)) && [[ -f $OUT/versions && -f $OUT/Image && -f $OUT/initramfs.cpio.gz &&
     -f $OUT/rootfs.ext4 ]] && grep -qx "recipe $RECIPE" "$OUT/versions"; then
     log "up to date: $OUT"
@@ -79,6 +82,9 @@ fi
 # host_mirror: the first Debian archive URI in the host's apt sources.
 # shellcheck source=lib/debian-mirror.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/debian-mirror.sh"
+# riscv64_apt_init, update_lists, fetch: apt with a private state directory.
+# shellcheck source=lib/riscv64-apt.sh
+source "$APT_LIB"
 
 MIRROR=${HERON_DEBIAN_MIRROR:-}
 if [[ -z $MIRROR ]]; then
@@ -91,45 +97,9 @@ fi
 
 # ---- package lists ----------------------------------------------------------
 
-APT_DIR=$OUT/apt
-mkdir -p "$APT_DIR/lists/partial" "$APT_DIR/cache/archives/partial" "$OUT/debs"
-: >"$APT_DIR/status" # nothing is installed for riscv64
-APT_OPTS=(
-    -o APT::Architecture=riscv64 -o APT::Architectures=riscv64
-    -o Dir::State::Lists="$APT_DIR/lists" -o Dir::State::Status="$APT_DIR/status"
-    -o Dir::Etc::SourceList="$APT_DIR/sources.list" -o Dir::Etc::SourceParts=/dev/null
-    -o Dir::Etc::Preferences=/dev/null -o Dir::Etc::PreferencesParts=/dev/null
-    -o Dir::Cache="$APT_DIR/cache"
-    # The appstream metadata is not needed.
-    -o Acquire::IndexTargets::deb::DEP-11::DefaultEnabled=false
-    -o Acquire::Languages=none
-)
-# As root apt would drop to the _apt user, who cannot write to a private
-# directory under root's home.
-[[ $(id -u) -ne 0 ]] || APT_OPTS+=(-o APT::Sandbox::User=root)
-
-write_sources() {
-    echo "deb [arch=riscv64 signed-by=$KEYRING] $MIRROR $1 main" >"$APT_DIR/sources.list"
-}
-
-# (apt may keep them compressed: _Packages.lz4 and the like)
-lists_present() { compgen -G "$APT_DIR/lists/*_Packages*" >/dev/null; }
-
+riscv64_apt_init "$OUT/apt" "$OUT/debs"
 if ((REFRESH)) || ! lists_present; then
-    log "package lists for $SUITE/riscv64 from $MIRROR"
-    write_sources "$SUITE"
-    if ! apt-get "${APT_OPTS[@]}" update; then
-        # A mirror part-way through a sync serves a Release that does not
-        # match its Packages files for a while. "stable" is the same
-        # release under its other name, often in a consistent state; take it
-        # only if it really is trixie.
-        log "$SUITE's lists failed to download; trying 'stable' (must be trixie)"
-        write_sources stable
-        apt-get "${APT_OPTS[@]}" update || die "apt-get update failed for $MIRROR"
-        grep -qx 'Codename: trixie' "$APT_DIR"/lists/*_stable_InRelease ||
-            die "'stable' on $MIRROR is not trixie"
-    fi
-    lists_present || die "apt-get update fetched no package lists"
+    update_lists "$SUITE"
 fi
 
 # ---- downloads --------------------------------------------------------------
@@ -139,24 +109,6 @@ KERNEL_PKG=$(apt-cache "${APT_OPTS[@]}" depends linux-image-riscv64 |
     awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9]/ { print $2; exit }')
 [[ -n $KERNEL_PKG ]] || die "could not resolve linux-image-riscv64 to a kernel package"
 
-# "name version filename" of the candidate, to reuse a download already here.
-fetch() {
-    local pkg=$1 file
-    file=$(apt-cache "${APT_OPTS[@]}" show --no-all-versions "$pkg" |
-        awk '$1 == "Filename:" { print $2; exit }')
-    [[ -n $file ]] || die "no candidate for $pkg"
-    file=${file##*/}
-    if [[ ! -f $OUT/debs/$file ]]; then
-        log "downloading $pkg"
-        (cd "$OUT/debs" && apt-get "${APT_OPTS[@]}" download "$pkg" >&2) || die "download of $pkg failed"
-        # apt names the file with the epoch escaped (1%3a...); the pool
-        # name has no epoch.
-        local got
-        got=$(cd "$OUT/debs" && ls -t -- "${pkg}"_*_riscv64.deb | head -1)
-        [[ $got == "$file" ]] || mv -f -- "$OUT/debs/$got" "$OUT/debs/$file"
-    fi
-    echo "$OUT/debs/$file"
-}
 KERNEL_DEB=$(fetch "$KERNEL_PKG")
 BUSYBOX_DEB=$(fetch busybox-static)
 

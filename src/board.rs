@@ -113,8 +113,10 @@ pub struct BoardConfig {
     pub accel: Accel,
     /// The JIT's settings.
     pub jit: JitOptions,
-    /// A debugger or trace will follow the harts (which KVM does not let).
-    pub debugging: bool,
+    /// The gdb stub will serve (KVM must offer guest debugging).
+    pub gdb: bool,
+    /// An instruction trace is asked for (which KVM cannot make).
+    pub tracing: bool,
 }
 
 /// Why the board could not be built or booted.
@@ -392,8 +394,11 @@ fn kvm_admits(config: &BoardConfig, bios: &Bios) -> Result<(), crate::kvm::KvmEr
     if config.jit.check {
         return Err(Unsupported("--jit-check"));
     }
-    if config.debugging {
-        return Err(Unsupported("debugging (the gdb stub, --trace)"));
+    if config.tracing {
+        return Err(Unsupported("--trace"));
+    }
+    if config.gdb {
+        crate::kvm::probe_guest_debug()?;
     }
     Ok(())
 }

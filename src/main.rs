@@ -202,7 +202,8 @@ fn board_config(args: &RunArgs) -> BoardConfig {
         cpu: args.cpu,
         harts: args.smp as usize,
         accel: args.accel,
-        debugging: args.debug.gdb_addr().is_some() || args.trace.is_some(),
+        gdb: args.debug.gdb_addr().is_some(),
+        tracing: args.trace.is_some(),
         jit: JitOptions {
             threshold: args.jit_threshold,
             sync: args.jit_sync,

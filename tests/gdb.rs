@@ -106,6 +106,37 @@ fn session_on(engine: &[&str], cmds: &[&str]) -> (String, i32, String) {
     (out, code, herr)
 }
 
+/// tests/asm/kvm/debuggee.gdb, the session tests/kvm_nested.rs runs under
+/// KVM inside a nested riscv64 host, passes on the software engines too:
+/// they are the reference for what it checks (a breakpoint, a step,
+/// memory through the guest's page tables, the program's own `ebreak`
+/// reaching its handler, a write that decides the exit code).
+#[test]
+fn the_kvm_debuggee_session_passes_on_the_software_engines() {
+    use common::debuggee::{assert_debuggee_session, debuggee_elf, debuggee_script, DEBUGGEE_EXIT};
+    let elf = debuggee_elf();
+    for engine in [INTERP, JIT] {
+        let mut args: Vec<&std::ffi::OsStr> = vec!["run".as_ref(), "--kernel".as_ref()];
+        args.push(elf.as_os_str());
+        args.extend(["--bios", "builtin"].iter().map(std::ffi::OsStr::new));
+        args.extend(engine.iter().chain(HELD).map(std::ffi::OsStr::new));
+        let (h, addr) = common::heron_with_gdb_env(&args, &[], LIMIT);
+        let mut gdb = Command::new(GDB);
+        gdb.args(["-batch", "-nx"])
+            .arg(&elf)
+            .args(["-ex", &format!("target remote {addr}")])
+            .arg("-x")
+            .arg(debuggee_script())
+            .stdin(Stdio::null());
+        let (_, out) = Proc::spawn(&mut gdb, LIMIT).finish();
+        let (code, herr) = h.finish();
+        let context = format!("{engine:?}\n{out}\n--- heron ---\n{herr}");
+        assert_debuggee_session(&out, &context);
+        assert_eq!(code, DEBUGGEE_EXIT, "{context}");
+        assert!(herr.contains("FAIL at check 42"), "{context}");
+    }
+}
+
 const PC: &str = "printf \"PC=%#lx\\n\", $pc";
 
 fn breakpoints_and_stepi(engine: &[&str]) {

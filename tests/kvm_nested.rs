@@ -10,9 +10,11 @@
 //! (KVM's SBI, the UART through MMIO exits, the exit code through the
 //! test finisher), a UART interrupt reaches the vCPU through heron's PLIC,
 //! a bare-metal (M-mode) ELF is refused (and runs on the JIT under
-//! `--accel auto`), and Debian's kernel boots on KVM
+//! `--accel auto`), Debian's kernel boots on KVM
 //! with the busybox initramfs to a command whose output, exit status and
-//! write to a virtio-blk disk come back.
+//! write to a virtio-blk disk come back, and Debian's riscv64 gdb debugs
+//! an S-mode program on a vCPU through heron's stub
+//! (tests/asm/kvm/debuggee.gdb).
 
 mod common;
 
@@ -21,11 +23,11 @@ use std::process::Command;
 use std::sync::OnceLock;
 use std::time::Duration;
 
+use common::debuggee::{
+    assert_debuggee_session, debuggee_elf, debuggee_script, DEBUGGEE_EXIT, SMODE_LINK_BASE,
+};
 use common::linux::{append_for, guest_image};
 use common::{asm_dir, build_asm_with, out_dir, repo_root, run_command};
-
-/// The S-mode programs are linked where an SBI firmware enters them.
-const LINK_BASE: &str = "-Wl,--defsym=LINK_BASE=0x80200000";
 
 /// The static riscv64 heron, built (or found up to date) by the cross
 /// script, once per test process.
@@ -57,7 +59,7 @@ fn build_cross_heron() -> PathBuf {
 
 fn smode_program(name: &str, extra: &[&str]) -> PathBuf {
     let src = asm_dir().join("kvm").join(format!("{name}.S"));
-    let mut args = vec![LINK_BASE];
+    let mut args = vec![SMODE_LINK_BASE];
     args.extend_from_slice(extra);
     let built = build_asm_with(&src, &args);
     // build_asm_with names the ELF after the source: keep variants apart.
@@ -100,6 +102,23 @@ $H run --accel kvm --stats --smp 2 --memory 256M --kernel /l2/Image --initrd /l2
 check linux-status $?
 check linux-engine "$(grep -o 'engine=[a-z]*' /linux.err)"
 check disk-mark "$(head -c 64 /l2/scratch.img | tr -dc 'A-Z-')"
+# gdb (Debian's riscv64 gdb-minimal) against heron's stub under KVM.
+ip link set lo up 2>/dev/null || ifconfig lo 127.0.0.1 up
+R=/opt/riscv64; L=$R/usr/lib/riscv64-linux-gnu
+GDB="$L/ld-linux-riscv64-lp64d.so.1 --library-path $L $R/usr/bin/gdb -nx -batch /debuggee.elf"
+# heron names its port once it listens: the readiness signal.
+served() {{ n=0; until grep -q 'gdb listening' "$1" || [ $n -ge 300 ]; do n=$((n+1)); sleep 1; done; }}
+$H run --accel kvm --bios builtin --kernel /debuggee.elf --gdb 127.0.0.1:1234 --gdb-wait --timeout 900 2>/gdb.err &
+served /gdb.err
+$GDB -ex 'target remote 127.0.0.1:1234' -x /debuggee.gdb </dev/null
+wait $!
+check gdb-status $?
+# KVM has no watchpoints: gdb is told it cannot have one.
+$H run --accel kvm --bios builtin --kernel /debuggee.elf --gdb 127.0.0.1:1235 --gdb-wait --timeout 900 2>/gdbw.err &
+served /gdbw.err
+$GDB -ex 'target remote 127.0.0.1:1235' -ex 'watch *(long *)&counter' -ex continue </dev/null >/gdbw.out 2>&1
+wait $!
+check gdb-watch "$(grep -c 'Could not insert hardware watchpoint' /gdbw.out)"
 "#
     )
 }
@@ -133,6 +152,8 @@ fn kvm_runs_programs_and_linux_inside_a_nested_riscv64_host() {
     let hello7 = smode_program("hello", &["-DEXIT_CODE=7"]);
     let irq = smode_program("uart_irq", &[]);
     let rv64i = common::build_asm(&asm_dir().join("rv64i.S"));
+    let debuggee = debuggee_elf();
+    let gdb_cpio = riscv64_packages(&["gdb-minimal"], "gdb-minimal.cpio.gz");
     let image = guest_image();
     let scratch = out_dir().join("kvm-scratch.img");
     std::fs::write(&scratch, vec![0u8; 1 << 20]).expect("write the scratch disk");
@@ -147,6 +168,10 @@ fn kvm_runs_programs_and_linux_inside_a_nested_riscv64_host() {
         .arg(file_arg(&hello7, "/hello7.elf"))
         .arg(file_arg(&irq, "/uart_irq.elf"))
         .arg(file_arg(&rv64i, "/rv64i.elf"))
+        .arg(file_arg(&debuggee, "/debuggee.elf"))
+        .arg(file_arg(&debuggee_script(), "/debuggee.gdb"))
+        .arg("--cpio")
+        .arg(&gdb_cpio)
         .arg(file_arg(&image.kernel, "/l2/Image"))
         .arg(file_arg(&image.initrd, "/l2/initramfs.cpio.gz"))
         .arg(file_arg(&image.rootfs, "/l2/rootfs.ext4"))
@@ -179,6 +204,48 @@ fn kvm_runs_programs_and_linux_inside_a_nested_riscv64_host() {
     assert_eq!(value(&c, "linux-status", &all), "3", "{all}");
     assert_eq!(value(&c, "linux-engine", &all), "engine=kvm", "{all}");
     assert_eq!(value(&c, "disk-mark", &all), "KVM-DISK-MARK", "{all}");
+    // gdb: breakpoints, a step, registers, memory through the guest's page
+    // tables, the guest's own ebreak, a write that sets the exit code; and
+    // watchpoints refused.
+    assert_debuggee_session(&console, &all);
+    assert_eq!(
+        value(&c, "gdb-status", &all),
+        DEBUGGEE_EXIT.to_string(),
+        "{all}"
+    );
+    assert!(console.contains("heron-test: FAIL at check 42"), "{all}");
+    assert_eq!(value(&c, "gdb-watch", &all), "1", "{all}");
+}
+
+/// Debian riscv64 packages (with what they depend on) unpacked under
+/// /opt/riscv64 of a cpio archive for the nested initramfs
+/// (`scripts/nested/packages.sh`), cached.
+fn riscv64_packages(packages: &[&str], name: &str) -> PathBuf {
+    let script = repo_root()
+        .join("scripts")
+        .join("nested")
+        .join("packages.sh");
+    let out = out_dir().join(name);
+    let (status, stdout, err) = run_command(
+        Command::new("bash")
+            .arg(&script)
+            .arg("--out")
+            .arg(&out)
+            .args(packages),
+        Duration::from_secs(1800),
+    );
+    assert!(
+        status.success(),
+        "{} failed ({status}):\n{stdout}\n{err}",
+        script.display()
+    );
+    assert!(
+        out.is_file(),
+        "{} made no {}",
+        script.display(),
+        out.display()
+    );
+    out
 }
 
 /// heron options of the asm suite's programs that need some (as in

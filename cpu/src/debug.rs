@@ -79,6 +79,24 @@ impl PteMemory for PeekMemory<'_> {
     }
 }
 
+/// Translates `vaddr` for a debugger as a load of S-mode (or U-mode,
+/// `user`) under `satp` would, with any mapped page readable (`SUM` and
+/// `MXR` set) and without touching A/D bits; `None` where it would fault.
+/// Shared by the interpreter's hart and engines that keep no walker of
+/// their own (a KVM vCPU).
+pub fn peek_translate(bus: &Bus, satp: u64, user: bool, vaddr: u64) -> Option<u64> {
+    let params = WalkParams {
+        satp,
+        access: Access::Load,
+        user,
+        sum: true,
+        mxr: true,
+    };
+    walk::translate(&mut PeekMemory(bus), vaddr, &params)
+        .ok()
+        .map(|t| t.pa)
+}
+
 impl Hart {
     /// Arms (or with an empty set, disarms) breakpoints and watchpoints.
     ///
@@ -150,20 +168,10 @@ impl Hart {
     /// without side effects; `None` if it would fault.
     pub fn debug_translate(&self, bus: &Bus, vaddr: u64) -> Option<u64> {
         let privilege = self.data_priv();
-        if privilege == Priv::M || self.csr.satp >> 60 == 0 {
+        if privilege == Priv::M {
             return Some(vaddr);
         }
-        let params = WalkParams {
-            satp: self.csr.satp,
-            access: Access::Load,
-            user: privilege == Priv::U,
-            // A debugger may look at any mapped page.
-            sum: true,
-            mxr: true,
-        };
-        walk::translate(&mut PeekMemory(bus), vaddr, &params)
-            .ok()
-            .map(|t| t.pa)
+        peek_translate(bus, self.csr.satp, privilege == Priv::U, vaddr)
     }
 
     /// Reads guest memory at virtual `vaddr` through the current translation,

@@ -28,6 +28,11 @@ impl PowerControl {
         slot.get_or_insert(event);
     }
 
+    /// Whether a request is pending (it stays so).
+    pub fn pending(&self) -> bool {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).is_some()
+    }
+
     /// Takes the pending request, if any.
     pub fn take(&self) -> Option<PowerEvent> {
         self.0.lock().unwrap_or_else(|e| e.into_inner()).take()

@@ -16,6 +16,9 @@
 #   --timeout SECS   stop QEMU after this long (default 900); exit 124
 #   --append ARGS    more of the kernel command line
 #   --qemu ARG       one more QEMU argument; repeatable
+#   --cpio FILE      one more initramfs archive (newc cpio, gzip'd, e.g. of
+#                    scripts/nested/packages.sh), unpacked after the
+#                    guest's and before the run's own; repeatable
 #   --guest DIR      the guest kernel and busybox initramfs
 #                    (default ${XDG_CACHE_HOME:-~/.cache}/heron/guest, made
 #                    by scripts/guest-image.sh, which is run if they are
@@ -32,10 +35,10 @@
 #   scripts/nested/run.sh --kvm target/cross/riscv64gc-unknown-linux-gnu/ci/heron \
 #       -- '/heron --version; ls -l /dev/kvm'
 #
-# The initramfs is built without root: the guest's busybox initramfs,
-# followed by a second cpio archive (newc, gzip) made from a staging
-# directory with owners set to root; the kernel unpacks both, the second's
-# /init replacing the first's.
+# The initramfs is built without root: the guest's busybox initramfs, the
+# --cpio archives, and last a cpio archive (newc, gzip) made from a staging
+# directory with owners set to root; the kernel unpacks them in that order,
+# the last one's /init replacing the first's.
 #
 # Host tools: qemu-system-riscv64 (7.2 or later), cpio, gzip, xz, dpkg-deb
 # (for --kvm); scripts/setup.sh installs them.
@@ -53,6 +56,7 @@ KEEP=0
 FILES=()
 MODULES=()
 QEMU_EXTRA=()
+CPIOS=()
 
 die() { echo "nested: error: $*" >&2; exit 2; }
 log() { echo "nested: $*" >&2; }
@@ -66,6 +70,7 @@ while (($#)); do
     --timeout) TIMEOUT=${2:?--timeout needs seconds}; shift 2 ;;
     --append) APPEND=${2?--append needs arguments}; shift 2 ;;
     --qemu) QEMU_EXTRA+=("${2:?--qemu needs an argument}"); shift 2 ;;
+    --cpio) CPIOS+=("${2:?--cpio needs a file}"); shift 2 ;;
     --guest) GUEST=${2:?--guest needs a directory}; shift 2 ;;
     --keep) KEEP=1; shift ;;
     -h | --help) sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
@@ -75,6 +80,9 @@ while (($#)); do
     esac
 done
 (($#)) || die "no command: put it after -- (see --help)"
+for f in ${CPIOS[@]+"${CPIOS[@]}"}; do
+    [[ -f $f ]] || die "not a file: $f (--cpio)"
+done
 COMMAND="$*"
 
 for tool in qemu-system-riscv64 cpio gzip timeout; do
@@ -185,7 +193,7 @@ install -m 755 "$HERE/init.sh" "$STAGE/init"
 printf '%s\n' "$COMMAND" >"$STAGE/nested/cmd"
 (cd "$STAGE" && find . -mindepth 1 | LC_ALL=C sort |
     cpio --quiet -o -H newc -R 0:0 --reproducible) | gzip -1n >"$WORK/extra.cpio.gz"
-cat "$GUEST/initramfs.cpio.gz" "$WORK/extra.cpio.gz" >"$WORK/initramfs.cpio.gz"
+cat "$GUEST/initramfs.cpio.gz" ${CPIOS[@]+"${CPIOS[@]}"} "$WORK/extra.cpio.gz" >"$WORK/initramfs.cpio.gz"
 
 # ---- QEMU -------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ use gdbstub::target::TargetResult;
 use heron_cpu::debug::{DebugArm, WatchHit, WatchKind, Watchpoint};
 
 use super::target::{tid, HeronTarget, StopReason};
+use crate::machine::Accel;
 
 /// What gdb has set. Guest memory is never patched: the interpreter checks
 /// breakpoints before each instruction and watchpoints before each access
@@ -171,6 +172,11 @@ impl HwWatchpoint for HeronTarget<'_> {
         kind: GdbWatchKind,
     ) -> TargetResult<bool, Self> {
         if len == 0 {
+            return Ok(false);
+        }
+        if self.machine.accel() == Accel::Kvm {
+            // gdb then says it could not insert the watchpoint.
+            log::warn!("gdb: KVM has no watchpoints on RISC-V (use --accel jit or interp)");
             return Ok(false);
         }
         self.points.watches.push(Watchpoint {

@@ -43,8 +43,9 @@ use std::time::{Duration, Instant};
 
 use thiserror::Error;
 
-use crate::machine::{Machine, Outcome, SliceEvent};
+use crate::machine::{Accel, Machine, Outcome, SliceEvent};
 use conn::GdbConn;
+use heron_mmu::events::{bits, HartEvents};
 use session::SessionEnd;
 
 /// Instructions per slice while no gdb is attached.
@@ -144,6 +145,9 @@ impl GdbServer {
         machine: &mut Machine,
         deadline: Option<Instant>,
     ) -> Result<GdbOutcome, GdbError> {
+        // KVM vCPUs run until an exit, not for a slice: something must
+        // bring them out to look at the socket.
+        let _ticker = (machine.accel() == Accel::Kvm).then(|| Ticker::start(machine));
         let mut pending = None;
         if std::mem::take(&mut self.wait) {
             log::info!(
@@ -173,6 +177,50 @@ impl GdbServer {
             if let Some(outcome) = run_free(machine, deadline) {
                 return Ok(GdbOutcome::Guest(outcome));
             }
+        }
+    }
+}
+
+/// How often the [`Ticker`] ends the running vCPU's `KVM_RUN`.
+const TICK: Duration = Duration::from_millis(5);
+
+/// Posts a machine-level event to every hart every [`TICK`], which ends a
+/// KVM vCPU's run (its event word kicks it) the way a spent budget ends
+/// a software engine's slice: the gdb server then polls its socket and the
+/// round-robin moves on to the next hart.
+struct Ticker {
+    stop: std::sync::mpsc::Sender<()>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Ticker {
+    fn start(machine: &Machine) -> Ticker {
+        let events: std::sync::Arc<[HartEvents]> = machine.bus().ram().events().clone();
+        let (stop, stopped) = std::sync::mpsc::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name("gdb-ticker".into())
+            .spawn(move || {
+                while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) =
+                    stopped.recv_timeout(TICK)
+                {
+                    for ev in events.iter() {
+                        ev.post(bits::MACHINE);
+                    }
+                }
+            })
+            .map_err(|e| {
+                log::error!("gdb: cannot start the KVM ticker ({e}); Ctrl-C may not stop the guest")
+            })
+            .ok();
+        Ticker { stop, thread }
+    }
+}
+
+impl Drop for Ticker {
+    fn drop(&mut self) {
+        let _ = self.stop.send(());
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
         }
     }
 }

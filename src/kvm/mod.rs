@@ -19,12 +19,17 @@
 use thiserror::Error;
 
 #[cfg(target_arch = "riscv64")]
+mod debug;
+#[cfg(target_arch = "riscv64")]
 mod kick;
 #[cfg(target_arch = "riscv64")]
 mod regs;
 // Portable (and tested) on every host; used by the vCPU on riscv64.
 #[cfg_attr(not(target_arch = "riscv64"), allow(dead_code))]
 mod sbi;
+// Portable (and tested) on every host; used by the vCPU on riscv64.
+#[cfg_attr(not(target_arch = "riscv64"), allow(dead_code))]
+mod step;
 #[cfg(target_arch = "riscv64")]
 mod vcpu;
 #[cfg(target_arch = "riscv64")]
@@ -75,6 +80,27 @@ pub fn probe() -> Result<(), KvmError> {
     #[cfg(not(target_arch = "riscv64"))]
     {
         Err(KvmError::WrongHost(std::env::consts::ARCH))
+    }
+}
+
+/// Whether this host's KVM lets a debugger in: software breakpoints
+/// through `KVM_SET_GUEST_DEBUG` (Linux 6.10 and later on RISC-V), which
+/// the gdb stub's breakpoints and steps are made of.
+pub fn probe_guest_debug() -> Result<(), KvmError> {
+    #[cfg(target_arch = "riscv64")]
+    {
+        let kvm = kvm_ioctls::Kvm::new().map_err(|e| KvmError::NoDevice(e.into()))?;
+        let cap = kvm_bindings::KVM_CAP_SET_GUEST_DEBUG as libc::c_ulong;
+        if kvm.check_extension_raw(cap) <= 0 {
+            return Err(KvmError::Unsupported(
+                "gdb on this host's KVM (it has no KVM_CAP_SET_GUEST_DEBUG; Linux 6.10 or later has)",
+            ));
+        }
+        Ok(())
+    }
+    #[cfg(not(target_arch = "riscv64"))]
+    {
+        probe()
     }
 }
 

@@ -18,6 +18,7 @@ use kvm_bindings::{
 };
 use kvm_ioctls::{VcpuExit, VcpuFd};
 
+use super::debug::VcpuDebug;
 use super::kick::Kicker;
 use super::vm::{ioctl_error, KvmVm};
 use super::{regs, sbi, KvmError};
@@ -39,17 +40,22 @@ const KVM_FAILED: u64 = u64::MAX;
 
 /// A hart run by KVM.
 pub struct KvmVcpu {
-    fd: VcpuFd,
-    index: usize,
+    pub(super) fd: VcpuFd,
+    pub(super) index: usize,
     kicker: Arc<Kicker>,
     /// What the SBI debug console reads from.
     ram: GuestMemory,
-    power: PowerControl,
+    pub(super) power: PowerControl,
     /// The external interrupt line as last given to KVM.
     seip: bool,
     /// Why the guest stopped if KVM could not go on: `(KVM_FAILED, pc,
     /// errno or 0)`, reported as a guest crash.
-    failed: Option<(u64, u64, u64)>,
+    pub(super) failed: Option<(u64, u64, u64)>,
+    /// How often `KVM_RUN` came back to heron, by cause (logged when the
+    /// vCPU goes: what the guest cost heron beyond KVM itself).
+    exits: ExitCounts,
+    /// Breakpoints and steps for gdb ([`super::debug`]).
+    pub(super) debug: VcpuDebug,
     /// Holds the VM (and with it guest RAM) while the vCPU exists.
     _vm: Arc<KvmVm>,
 }
@@ -76,6 +82,8 @@ impl KvmVcpu {
             power,
             seip: false,
             failed: None,
+            exits: ExitCounts::default(),
+            debug: VcpuDebug::default(),
             _vm: vm,
         })
     }
@@ -119,7 +127,7 @@ impl KvmVcpu {
 
     /// A register the debugger or the boot code asks for; 0 if KVM has
     /// none by that id (logged).
-    fn get_or_zero(&self, id: u64) -> u64 {
+    pub(super) fn get_or_zero(&self, id: u64) -> u64 {
         self.get(id, "reading a vCPU register").unwrap_or_else(|e| {
             log::warn!("kvm: hart {}: {e}", self.index);
             0
@@ -147,11 +155,12 @@ impl KvmVcpu {
     }
 
     /// One `KVM_RUN` and its exit; `Some` to return to the machine.
-    fn run_once(&mut self, bus: &Bus) -> Option<RunExit> {
+    pub(super) fn run_once(&mut self, bus: &Bus) -> Option<RunExit> {
         let exit = match self.fd.run() {
             Ok(exit) => exit,
             Err(e) if e.errno() == libc::EINTR || e.errno() == libc::EAGAIN => {
-                return Some(RunExit::Event)
+                self.exits.kicks += 1;
+                return Some(RunExit::Event);
             }
             Err(e) => {
                 let pc = self.get_or_zero(regs::PC);
@@ -163,6 +172,7 @@ impl KvmVcpu {
                 return Some(RunExit::Attention);
             }
         };
+        self.exits.count(&exit);
         match exit {
             VcpuExit::MmioRead(addr, data) => {
                 let size = data.len() as u8;
@@ -196,6 +206,8 @@ impl KvmVcpu {
                 Some(RunExit::Attention)
             }
             VcpuExit::Intr => Some(RunExit::Event),
+            // An `ebreak` with guest debugging on (see `super::debug`).
+            VcpuExit::Debug(_) => Some(RunExit::Breakpoint),
             VcpuExit::Unsupported(KVM_EXIT_RISCV_SBI) => {
                 self.serve_sbi();
                 None
@@ -229,6 +241,42 @@ impl KvmVcpu {
     }
 }
 
+/// `KVM_RUN`'s returns to user space.
+#[derive(Default)]
+struct ExitCounts {
+    mmio: u64,
+    sbi: u64,
+    /// Kicks and signals (`EINTR`), and `KVM_EXIT_INTR`.
+    kicks: u64,
+    other: u64,
+}
+
+impl ExitCounts {
+    fn count(&mut self, exit: &VcpuExit<'_>) {
+        match exit {
+            VcpuExit::MmioRead(..) | VcpuExit::MmioWrite(..) => self.mmio += 1,
+            VcpuExit::Unsupported(KVM_EXIT_RISCV_SBI) => self.sbi += 1,
+            VcpuExit::Intr => self.kicks += 1,
+            _ => self.other += 1,
+        }
+    }
+}
+
+impl Drop for KvmVcpu {
+    fn drop(&mut self) {
+        let e = &self.exits;
+        log::info!(
+            "kvm: hart {}: KVM_RUN returned {} times (MMIO {}, SBI {}, kicks {}, other {})",
+            self.index,
+            e.mmio + e.sbi + e.kicks + e.other,
+            e.mmio,
+            e.sbi,
+            e.kicks,
+            e.other
+        );
+    }
+}
+
 impl Vcpu for KvmVcpu {
     fn index(&self) -> usize {
         self.index
@@ -236,13 +284,17 @@ impl Vcpu for KvmVcpu {
 
     /// Runs until something needs the machine: an MMIO access (served
     /// here first), a power event, a post to the hart's event word. The
-    /// budget does not apply: KVM counts no instructions.
-    fn run(&mut self, bus: &Bus, _budget: u64) -> RunExit {
+    /// budget does not apply (KVM counts no instructions), except that a
+    /// budget of one is a single step when gdb asks for one.
+    fn run(&mut self, bus: &Bus, budget: u64) -> RunExit {
         let events = &bus.events()[self.index];
         self.kicker.enter();
         let exit = loop {
             if events.pending() & bits::WAKE != 0 {
                 break RunExit::Event;
+            }
+            if self.debug.armed() {
+                break self.run_debug(bus, budget);
             }
             if let Some(exit) = self.run_once(bus) {
                 break exit;
@@ -342,25 +394,36 @@ impl Vcpu for KvmVcpu {
     fn set_concurrent_memory(&mut self, _concurrent: bool) {}
 
     fn set_debug(&mut self, arm: DebugArm, _bus: &Bus) {
-        if !arm.is_empty() {
-            log::warn!("kvm: breakpoints and watchpoints are not supported");
-        }
+        self.arm_debug(arm);
     }
-    /// Physical addresses only (no walk of the guest's page tables yet).
     fn debug_translate(&self, bus: &Bus, vaddr: u64) -> Option<u64> {
-        bus.ram().contains(vaddr, 1).then_some(vaddr)
+        self.translate(bus, vaddr)
     }
+    /// Byte by byte through the guest's page tables, as the interpreter's
+    /// debugger reads; stops at the first unmapped byte.
     fn debug_read(&self, bus: &Bus, vaddr: u64, buf: &mut [u8]) -> usize {
-        match bus.ram().read(vaddr, buf) {
-            Ok(()) => buf.len(),
-            Err(_) => 0,
+        for (i, b) in buf.iter_mut().enumerate() {
+            let va = vaddr.wrapping_add(i as u64);
+            let ok = self
+                .translate(bus, va)
+                .is_some_and(|pa| bus.ram().read(pa, std::slice::from_mut(b)).is_ok());
+            if !ok {
+                return i;
+            }
         }
+        buf.len()
     }
     fn debug_write(&mut self, bus: &Bus, vaddr: u64, data: &[u8]) -> usize {
-        match bus.ram().write(vaddr, data) {
-            Ok(()) => data.len(),
-            Err(_) => 0,
+        for (i, b) in data.iter().enumerate() {
+            let va = vaddr.wrapping_add(i as u64);
+            let ok = self
+                .translate(bus, va)
+                .is_some_and(|pa| bus.ram().write(pa, std::slice::from_ref(b)).is_ok());
+            if !ok {
+                return i;
+            }
         }
+        data.len()
     }
     fn set_trace(&mut self, _out: Option<Box<dyn io::Write + Send>>, _config: TraceConfig) {}
     fn flush_trace(&mut self) -> io::Result<()> {

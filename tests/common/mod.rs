@@ -4,6 +4,7 @@
 //! Each integration test crate that needs them says `mod common;`.
 #![allow(dead_code)]
 
+pub mod debuggee;
 pub mod linux;
 
 use std::io::Read;
