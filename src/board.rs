@@ -12,7 +12,9 @@ use heron_devices::plic::PLIC_SIZE;
 use heron_devices::rtc::GOLDFISH_RTC_SIZE;
 use heron_devices::syscon::SIFIVE_TEST_SIZE;
 use heron_devices::uart::UART_SIZE;
-use heron_devices::virtio::{Disk, DiskError, DiskMode, VirtioBlk, VirtioMmio, VIRTIO_MMIO_SIZE};
+use heron_devices::virtio::{
+    Disk, DiskError, DiskMode, EntropySource, VirtioBlk, VirtioMmio, VirtioRng, VIRTIO_MMIO_SIZE,
+};
 use heron_devices::{GoldfishRtc, IrqLevels, Plic, SifiveTest, SystemClock, Uart, UartHandle};
 use heron_firmware::{firmware_boot, load_linux, BootError, MachineDescription, Sbi, SbiConsole};
 use heron_mmu::bus::MapError;
@@ -101,6 +103,8 @@ pub struct BoardConfig {
     pub disks: Vec<DiskSpec>,
     /// Discard disk writes (images stay byte-identical).
     pub snapshot: bool,
+    /// A virtio-rng device in the slot after the disks.
+    pub rng: bool,
     /// Firmware choice.
     pub bios: Bios,
     /// Repeatable runs: time from the instruction count, fixed RTC and seed.
@@ -407,9 +411,10 @@ fn kvm_admits(config: &BoardConfig, bios: &Bios) -> Result<(), crate::kvm::KvmEr
 /// disk. Returns the UART's input side.
 fn map_devices(m: &mut Machine, config: &BoardConfig) -> Result<UartHandle, BoardError> {
     use map::*;
-    if config.disks.len() > VIRTIO_SLOTS {
+    let disk_slots = VIRTIO_SLOTS - usize::from(config.rng);
+    if config.disks.len() > disk_slots {
         return Err(BoardError::TooManyDisks {
-            max: VIRTIO_SLOTS,
+            max: disk_slots,
             given: config.disks.len(),
         });
     }
@@ -459,6 +464,23 @@ fn map_devices(m: &mut Machine, config: &BoardConfig) -> Result<UartHandle, Boar
         m.core
             .bus
             .map(base, VIRTIO_MMIO_SIZE, "virtio-blk", Box::new(dev))?;
+    }
+    if config.rng {
+        let slot = config.disks.len();
+        let source = if config.deterministic {
+            EntropySource::Repeatable(0x6865_726f_6e00_0000)
+        } else {
+            EntropySource::Host
+        };
+        let dev = VirtioMmio::new(
+            Box::new(VirtioRng::new(source)),
+            m.bus().ram().dma_handle(),
+            levels.line(VIRTIO_IRQ + slot as u32),
+        );
+        let base = VIRTIO_BASE + slot as u64 * VIRTIO_STRIDE;
+        m.core
+            .bus
+            .map(base, VIRTIO_MMIO_SIZE, "virtio-rng", Box::new(dev))?;
     }
     Ok(uart_handle)
 }

@@ -44,6 +44,11 @@ pub struct RunArgs {
     /// Discard disk writes at exit: images stay byte-identical.
     #[arg(long)]
     pub snapshot: bool,
+    /// No virtio-rng entropy device (by default there is one, in the virtio
+    /// slot after the disks, fed by the host's getrandom; with
+    /// `--deterministic` by a fixed-seed generator).
+    #[arg(long)]
+    pub no_rng: bool,
     /// Firmware: `builtin` (heron serves SBI calls), `none` (bare metal in
     /// M-mode) or an M-mode firmware file such as OpenSBI's fw_jump.bin.
     /// Default: builtin for an Image, none for an ELF.

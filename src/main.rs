@@ -197,6 +197,7 @@ fn board_config(args: &RunArgs) -> BoardConfig {
         append: args.append.clone(),
         disks: args.disk.clone(),
         snapshot: args.snapshot,
+        rng: !args.no_rng,
         bios: args.bios.clone().unwrap_or(Bios::Auto),
         deterministic: args.deterministic,
         cpu: args.cpu,

@@ -51,11 +51,29 @@ fn assert_uname_and_cpuinfo(out: &RunOutput) {
     assert_clean_exit(out, TAIL);
 }
 
+/// What the guest reads from its hardware RNG: heron's virtio-rng.
+const HWRNG_CMD: &str =
+    "echo hwrng: $(cat /sys/class/misc/hw_random/rng_current); head -c 16 /dev/hwrng | od -An -tx1 | sed 's/^/hwrng-bytes:/'";
+
 #[test]
 fn builtin_sbi_boots_linux_and_runs_a_command() {
     let disk = ScratchDisk::new("builtin_sbi");
-    let out = Boot::new("uname -a; cat /proc/cpuinfo", disk.path()).run();
+    let cmd = format!("uname -a; cat /proc/cpuinfo; {HWRNG_CMD}");
+    let out = Boot::new(&cmd, disk.path()).run();
     assert_uname_and_cpuinfo(&out);
+    // The entropy device is the kernel's hardware RNG and gives bytes.
+    assert!(
+        has_line(&out.1, "hwrng: virtio_rng.0"),
+        "no virtio-rng\n{}",
+        tail(&out, TAIL)
+    );
+    let bytes = out
+        .1
+        .lines()
+        .find_map(|l| l.strip_prefix("hwrng-bytes:"))
+        .unwrap_or_else(|| panic!("nothing read from /dev/hwrng\n{}", tail(&out, TAIL)));
+    assert_eq!(bytes.split_whitespace().count(), 16, "{bytes}");
+    assert!(bytes.split_whitespace().any(|b| b != "00"), "{bytes}");
 }
 
 #[test]
@@ -195,12 +213,14 @@ fn deterministic_boots_print_the_same_console_output() {
     // same console and the same instruction count show both that the runs
     // repeat and that translated code retires exactly what the interpreter
     // does (time is derived from that count).
-    let cmd = "uname -a; cat /proc/uptime /proc/interrupts; dmesg | tail -n 5";
+    // The entropy device repeats too (a fixed-seed generator).
+    let cmd =
+        format!("uname -a; cat /proc/uptime /proc/interrupts; dmesg | tail -n 5; {HWRNG_CMD}");
     let runs: Vec<RunOutput> = [("deterministic_a", "interp"), ("deterministic_b", "jit")]
         .iter()
         .map(|(name, accel)| {
             let disk = ScratchDisk::new(name);
-            Boot::new(cmd, disk.path())
+            Boot::new(&cmd, disk.path())
                 .deterministic()
                 .accel(accel)
                 .run()

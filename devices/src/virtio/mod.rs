@@ -9,6 +9,8 @@
 //! * [`VirtioBlk`] (`blk.rs`): the block device of §5.2, backed by a
 //!   [`Disk`] (`disk.rs`: a raw image, read-write, read-only or with an
 //!   in-memory copy-on-write overlay).
+//! * [`VirtioRng`] (`rng.rs`): the entropy device of §5.4, from the host's
+//!   `getrandom(2)`.
 //!
 //! # Why a queue walker of our own rather than rust-vmm's `virtio-queue`
 //!
@@ -33,6 +35,7 @@ pub mod blk;
 pub mod disk;
 pub mod mmio;
 pub mod queue;
+pub mod rng;
 
 #[cfg(test)]
 mod tests;
@@ -41,6 +44,7 @@ pub use blk::VirtioBlk;
 pub use disk::{Disk, DiskError, DiskMode};
 pub use mmio::{VirtioMmio, VIRTIO_MMIO_SIZE};
 pub use queue::{Descriptor, DescriptorChain, QueueAccess, QueueError};
+pub use rng::{EntropySource, VirtioRng};
 
 /// Feature bit: the device conforms to virtio 1.x (§6). The transport always
 /// offers it and refuses `FEATURES_OK` without it: this is a modern-only

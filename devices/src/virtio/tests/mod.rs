@@ -5,6 +5,7 @@
 mod blk;
 mod fuzz;
 mod hostile;
+mod rng;
 mod transport;
 
 use std::fs::OpenOptions;
