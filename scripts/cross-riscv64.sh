@@ -383,7 +383,10 @@ unset RUSTC_WRAPPER RUSTC_WORKSPACE_WRAPPER CARGO_BUILD_RUSTC_WRAPPER
 
 log "building heron for $TARGET (profile $PROFILE) with $RUSTC_VERSION"
 start=$SECONDS
-(cd "$ROOT" && cargo build --target "$TARGET" --bin heron ${CARGO_ARGS[@]+"${CARGO_ARGS[@]}"}) ||
+# Without default features: user networking links the system's libslirp
+# (and glib), which a static riscv64 build has no copy of.
+(cd "$ROOT" && cargo build --target "$TARGET" --bin heron --no-default-features \
+    ${CARGO_ARGS[@]+"${CARGO_ARGS[@]}"}) ||
     die "cargo build failed"
 BIN=$CARGO_TARGET_DIR/$TARGET/$PROFILE_DIR/heron
 [[ -f $BIN ]] || die "cargo finished but $BIN is not there"

@@ -51,8 +51,9 @@ KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
 # crc32c_generic is ext4's soft dependency ("crc32c", for metadata
 # checksums): it is looked up by crypto alias at mount time, which nothing in
 # the initramfs could resolve, so it is loaded up front.
-# virtio_rng feeds the kernel's CRNG from heron's entropy device.
-ROOT_MODULES=(crc32c_generic virtio_mmio virtio_blk ext4 virtio_rng)
+# virtio_rng feeds the kernel's CRNG from heron's entropy device; virtio_net
+# is the card of --net.
+ROOT_MODULES=(crc32c_generic virtio_mmio virtio_blk ext4 virtio_rng virtio_net)
 ROOTFS_SIZE=64M
 
 die() { echo "guest-image: $*" >&2; exit 1; }

@@ -2,8 +2,8 @@
 # Installs what building and testing heron needs on a Debian-family host:
 # the riscv64 cross toolchain (guest test programs are assembled at test
 # time), cmake and a C compiler (the SoftFloat build), QEMU (the reference
-# the benchmarks compare against), gdb-multiarch (the gdb-stub tests), dtc
-# and OpenSBI.
+# the benchmarks compare against), gdb-multiarch (the gdb-stub tests), dtc,
+# OpenSBI and U-Boot.
 # Packages come from the host's configured apt sources.
 set -euo pipefail
 
@@ -12,12 +12,16 @@ packages=(
   gcc-riscv64-linux-gnu binutils-riscv64-linux-gnu
   qemu-system-misc gdb-multiarch
   # device-tree tests decompile heron's DTB; the OpenSBI boot test uses
-  # Debian's fw_jump.bin.
-  device-tree-compiler opensbi
+  # Debian's fw_jump.bin, the U-Boot boot test u-boot-qemu's
+  # qemu-riscv64_smode/u-boot.bin.
+  device-tree-compiler opensbi u-boot-qemu
   # scripts/guest-image.sh (the Linux guest): apt's keyring for Debian's
   # trixie, cpio and xz for the initramfs, e2fsprogs for the ext4 root;
   # gpg checks the keyring.
   debian-archive-keyring cpio xz-utils e2fsprogs gpg
+  # --net user: libslirp (QEMU's user-mode network stack), found through
+  # pkg-config, which also wants glib's .pc file.
+  libslirp-dev libglib2.0-dev
 )
 
 missing=()

@@ -1,6 +1,7 @@
 //! The QEMU-`virt`-compatible board: its memory map, the devices heron puts
-//! on it, and the ways a guest boots (bare-metal ELF in M-mode, a Linux
-//! kernel on the built-in SBI, or an M-mode firmware such as OpenSBI).
+//! on it, and the ways a guest boots (bare-metal ELF or raw binary in
+//! M-mode, a Linux kernel or raw S-mode binary on the built-in SBI, or an
+//! M-mode firmware such as OpenSBI with its payload: a kernel, U-Boot).
 
 use std::fs::OpenOptions;
 use std::io::{Read, Write};
@@ -12,11 +13,9 @@ use heron_devices::plic::PLIC_SIZE;
 use heron_devices::rtc::GOLDFISH_RTC_SIZE;
 use heron_devices::syscon::SIFIVE_TEST_SIZE;
 use heron_devices::uart::UART_SIZE;
-use heron_devices::virtio::{
-    Disk, DiskError, DiskMode, EntropySource, VirtioBlk, VirtioMmio, VirtioRng, VIRTIO_MMIO_SIZE,
-};
+use heron_devices::virtio::DiskError;
 use heron_devices::{GoldfishRtc, IrqLevels, Plic, SifiveTest, SystemClock, Uart, UartHandle};
-use heron_firmware::{firmware_boot, load_linux, BootError, MachineDescription, Sbi, SbiConsole};
+use heron_firmware::{firmware_boot, load_linux, BootError, KernelFormat, Sbi, SbiConsole};
 use heron_mmu::bus::MapError;
 use thiserror::Error;
 
@@ -25,13 +24,24 @@ use crate::loader::{load_elf, LoadError};
 use crate::machine::{
     Accel, JitOptions, Machine, MachineConfig, MachineError, TimeSource, RAM_BASE,
 };
+use crate::net::{NetError, NetSpec};
+
+/// Where a raw binary goes on the built-in SBI, which takes no RAM: where
+/// it would go after OpenSBI, so that a program linked for QEMU with
+/// OpenSBI (0x8020_0000) runs unchanged.
+const BUILTIN_RAW_AT: u64 = RAM_BASE + 0x20_0000;
+
+mod boot;
+mod describe;
+mod net;
+mod virtio;
+
+use boot::{boot_raw_bare, boot_with_firmware};
+use describe::describe;
+pub use net::UserNet;
 
 /// The physical memory map (the same addresses and interrupt numbers as
 /// QEMU's `virt`, so its firmware and kernels run unchanged).
-mod describe;
-
-use describe::describe;
-
 pub mod map {
     /// sifive_test / syscon: power-off, reboot, exit code.
     pub const TEST_BASE: u64 = 0x0010_0000;
@@ -62,11 +72,13 @@ pub mod map {
 /// Which firmware runs before the kernel.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Bios {
-    /// Built-in SBI for a Linux `Image`, none for an ELF.
+    /// None for an ELF, the built-in SBI for a Linux `Image` or a raw
+    /// binary.
     Auto,
     /// heron serves SBI calls itself; the kernel starts in S-mode.
     Builtin,
-    /// No firmware: the ELF starts in M-mode at its entry.
+    /// No firmware: an ELF starts in M-mode at its entry, a raw binary at
+    /// the start of RAM.
     None,
     /// An M-mode firmware image (e.g. OpenSBI's `fw_jump.bin`).
     File(PathBuf),
@@ -103,8 +115,10 @@ pub struct BoardConfig {
     pub disks: Vec<DiskSpec>,
     /// Discard disk writes (images stay byte-identical).
     pub snapshot: bool,
-    /// A virtio-rng device in the slot after the disks.
+    /// A virtio-rng device in the slot after the disks (and the card).
     pub rng: bool,
+    /// A virtio-net card on user networking, in the slot after the disks.
+    pub net: Option<NetSpec>,
     /// Firmware choice.
     pub bios: Bios,
     /// Repeatable runs: time from the instruction count, fixed RTC and seed.
@@ -126,6 +140,9 @@ pub struct BoardConfig {
 /// Why the board could not be built or booted.
 #[derive(Debug, Error)]
 pub enum BoardError {
+    /// The user network could not be set up.
+    #[error(transparent)]
+    Net(#[from] NetError),
     /// Bad bare-metal ELF or firmware ELF.
     #[error(transparent)]
     Load(#[from] LoadError),
@@ -171,9 +188,24 @@ pub enum BoardError {
         /// Disks asked for.
         given: usize,
     },
-    /// The kernel is neither a RISC-V Linux Image nor an ELF.
-    #[error("{0} is neither an ELF file nor a RISC-V Linux Image")]
-    UnknownKernel(PathBuf),
+    /// An empty kernel file: not even a raw binary (QEMU refuses it too).
+    #[error("{0} is empty: a kernel is an ELF file, a RISC-V Linux Image or a raw binary")]
+    EmptyKernel(PathBuf),
+    /// `--bios none` with a Linux Image, which needs an SBI below it.
+    #[error("{0} is a Linux Image, which runs in S-mode on an SBI: use --bios builtin or an M-mode firmware, not --bios none")]
+    ImageWithoutFirmware(PathBuf),
+    /// The kernel would overwrite the M-mode firmware.
+    #[error("firmware {firmware} ({start:#x}..{end:#x}) overlaps the kernel at {kernel:#x}")]
+    FirmwareOverlapsKernel {
+        /// The firmware file.
+        firmware: PathBuf,
+        /// Its lowest address.
+        start: u64,
+        /// One past its highest.
+        end: u64,
+        /// The kernel's lowest address.
+        kernel: u64,
+    },
     /// RAM or a device mapping failed.
     #[error(transparent)]
     Machine(#[from] MachineError),
@@ -205,6 +237,9 @@ pub struct Board {
     pub uart: Option<UartHandle>,
     /// Signature range of a bare-metal ELF (riscof).
     pub signature: Option<(u64, u64)>,
+    /// The user network behind the virtio-net card (`--net`): held so that
+    /// it runs while the board lives, and stops with it.
+    _network: Option<UserNet>,
 }
 
 /// The SBI debug console and legacy putchar share the UART's output.
@@ -282,19 +317,10 @@ fn is_elf(bytes: &[u8]) -> bool {
     bytes.starts_with(b"\x7fELF")
 }
 
-fn is_linux_image(bytes: &[u8]) -> bool {
-    bytes.get(56..60) == Some(b"RSC\x05")
-}
-
 /// Builds the board described by `config` and loads the guest.
 pub fn build(config: &BoardConfig) -> Result<Board, BoardError> {
     let kernel = read_file(&config.kernel, config.ram_size)?;
-    let bios = match &config.bios {
-        Bios::Auto if is_linux_image(&kernel) => Bios::Builtin,
-        Bios::Auto if is_elf(&kernel) => Bios::None,
-        Bios::Auto => return Err(BoardError::UnknownKernel(config.kernel.clone())),
-        other => other.clone(),
-    };
+    let (bios, format) = resolve_bios(config, &kernel)?;
     let time = if config.deterministic {
         TimeSource::Instructions
     } else {
@@ -327,57 +353,100 @@ pub fn build(config: &BoardConfig) -> Result<Board, BoardError> {
     for hart in &mut m.harts {
         hart.set_misaligned(config.cpu.misaligned);
     }
-
-    if bios == Bios::None {
-        // Bare metal, as under Spike: the ELF at its physical addresses, HTIF
-        // when it has `tohost`. The virt devices are there too.
-        let uart = map_devices(&mut m, config)?;
-        let elf = load_elf(&config.kernel, &kernel, m.bus().ram())?;
-        // Every hart starts at the entry, as on Spike and QEMU.
-        for hart in &mut m.harts {
-            hart.set_pc(elf.entry);
-        }
-        if let Some(tohost) = elf.tohost {
-            m.attach_htif(Htif::new(tohost, elf.fromhost, Box::new(std::io::stdout())));
-        }
-        return Ok(Board {
-            machine: m,
-            uart: Some(uart),
-            signature: elf.signature,
-        });
+    let (uart, net) = map_devices(&mut m, config)?;
+    if bios == Bios::None && format == KernelFormat::Elf {
+        return boot_bare_elf(m, config, &kernel, uart, net);
     }
 
-    let uart = map_devices(&mut m, config)?;
     let initrd = match &config.initrd {
         Some(path) => Some(read_file(path, config.ram_size)?),
         None => None,
     };
     let desc = describe(config, m.kvm_cpu());
     match bios {
-        Bios::Builtin if config.accel == Accel::Kvm => {
-            // KVM is the SBI: hart 0 enters the kernel in (VS-)S-mode
-            // with a0 = hartid and a1 = the DTB; the others wait for an
-            // HSM start (held stopped when made).
-            let boot = load_linux(m.bus().ram(), &kernel, initrd.as_deref(), &desc)?;
-            let hart = m.harts[0].as_mut();
-            hart.set_pc(boot.kernel.entry);
-            hart.set_xreg(10, 0);
-            hart.set_xreg(11, boot.dtb_addr);
-        }
-        Bios::Builtin => {
-            let boot = load_linux(m.bus().ram(), &kernel, initrd.as_deref(), &desc)?;
-            // Hart 0 boots; the others wait, STOPPED, for an SBI hart_start.
-            firmware_boot(m.harts[0].as_mut(), boot.kernel.entry, boot.dtb_addr);
-            m.attach_sbi(Sbi::new(Box::new(StdoutConsole), config.harts));
-        }
+        Bios::Builtin => boot_builtin(&mut m, config, &kernel, initrd.as_deref(), &desc)?,
         Bios::File(path) => boot_with_firmware(&mut m, &path, &kernel, initrd.as_deref(), &desc)?,
-        Bios::Auto | Bios::None => unreachable!("resolved above"),
+        Bios::None => boot_raw_bare(&mut m, &kernel, initrd.as_deref(), &desc)?,
+        Bios::Auto => unreachable!("resolved above"),
     }
     Ok(Board {
         machine: m,
         uart: Some(uart),
         signature: None,
+        _network: net,
     })
+}
+
+/// The firmware the kernel file boots on (`--bios`, or by default what
+/// its format needs), and that format. An empty file is no kernel.
+fn resolve_bios(config: &BoardConfig, kernel: &[u8]) -> Result<(Bios, KernelFormat), BoardError> {
+    if kernel.is_empty() {
+        return Err(BoardError::EmptyKernel(config.kernel.clone()));
+    }
+    let format = KernelFormat::of(kernel);
+    let bios = match (&config.bios, format) {
+        (Bios::Auto, KernelFormat::Elf) => Bios::None,
+        // An Image or raw binary runs in S-mode, as on QEMU, whose default
+        // firmware is OpenSBI (a raw binary goes where OpenSBI's fw_jump
+        // jumps: RAM base + 2 MiB).
+        (Bios::Auto, _) => Bios::Builtin,
+        (Bios::None, KernelFormat::Image) => {
+            return Err(BoardError::ImageWithoutFirmware(config.kernel.clone()))
+        }
+        (other, _) => other.clone(),
+    };
+    Ok((bios, format))
+}
+
+/// Bare metal, as under Spike: the ELF at its physical addresses, HTIF
+/// when it has `tohost`; the virt devices are there too.
+fn boot_bare_elf(
+    mut m: Machine,
+    config: &BoardConfig,
+    kernel: &[u8],
+    uart: UartHandle,
+    net: Option<UserNet>,
+) -> Result<Board, BoardError> {
+    let elf = load_elf(&config.kernel, kernel, m.bus().ram())?;
+    // Every hart starts at the entry, as on Spike and QEMU.
+    for hart in &mut m.harts {
+        hart.set_pc(elf.entry);
+    }
+    if let Some(tohost) = elf.tohost {
+        m.attach_htif(Htif::new(tohost, elf.fromhost, Box::new(std::io::stdout())));
+    }
+    Ok(Board {
+        machine: m,
+        uart: Some(uart),
+        signature: elf.signature,
+        _network: net,
+    })
+}
+
+/// A kernel (or raw S-mode binary) on the built-in SBI, or under KVM on
+/// KVM's.
+fn boot_builtin(
+    m: &mut Machine,
+    config: &BoardConfig,
+    kernel: &[u8],
+    initrd: Option<&[u8]>,
+    desc: &heron_firmware::MachineDescription,
+) -> Result<(), BoardError> {
+    let boot = load_linux(m.bus().ram(), kernel, initrd, desc, BUILTIN_RAW_AT)?;
+    if config.accel == Accel::Kvm {
+        // KVM is the SBI: hart 0 enters the kernel in (VS-)S-mode with
+        // a0 = hartid and a1 = the DTB; the others wait for an HSM start
+        // (held stopped when made).
+        let hart = m.harts[0].as_mut();
+        hart.set_pc(boot.kernel.entry);
+        hart.set_xreg(10, 0);
+        hart.set_xreg(11, boot.dtb_addr);
+    } else {
+        // Hart 0 boots; the others wait, STOPPED, for an SBI hart_start.
+        firmware_boot(m.harts[0].as_mut(), boot.kernel.entry, boot.dtb_addr);
+        m.attach_sbi(Sbi::new(Box::new(StdoutConsole), config.harts));
+    }
+    Ok(())
 }
 
 /// Whether KVM can run this board: it must be there, and the guest must
@@ -407,17 +476,14 @@ fn kvm_admits(config: &BoardConfig, bios: &Bios) -> Result<(), crate::kvm::KvmEr
     Ok(())
 }
 
-/// Maps the virt devices: PLIC, UART, syscon, RTC and one virtio-blk per
-/// disk. Returns the UART's input side.
-fn map_devices(m: &mut Machine, config: &BoardConfig) -> Result<UartHandle, BoardError> {
+/// Maps the virt devices: PLIC, UART, syscon, RTC and the virtio slots
+/// ([`virtio::map_virtio`]). Returns the UART's input side and the user
+/// network, if there is one.
+fn map_devices(
+    m: &mut Machine,
+    config: &BoardConfig,
+) -> Result<(UartHandle, Option<UserNet>), BoardError> {
     use map::*;
-    let disk_slots = VIRTIO_SLOTS - usize::from(config.rng);
-    if config.disks.len() > disk_slots {
-        return Err(BoardError::TooManyDisks {
-            max: disk_slots,
-            given: config.disks.len(),
-        });
-    }
     let levels = IrqLevels::new();
     let (plic, plic_handle) = Plic::new(levels.clone(), m.harts.len());
     m.core
@@ -443,122 +509,6 @@ fn map_devices(m: &mut Machine, config: &BoardConfig) -> Result<UartHandle, Boar
     m.core
         .bus
         .map(RTC_BASE, GOLDFISH_RTC_SIZE, "rtc", Box::new(rtc))?;
-    for (i, disk) in config.disks.iter().enumerate() {
-        let mode = if disk.read_only {
-            DiskMode::ReadOnly
-        } else if config.snapshot {
-            DiskMode::Snapshot
-        } else {
-            DiskMode::ReadWrite
-        };
-        let image = Disk::open(&disk.path, mode).map_err(|source| BoardError::Disk {
-            path: disk.path.clone(),
-            source,
-        })?;
-        let dev = VirtioMmio::new(
-            Box::new(VirtioBlk::new(image)),
-            m.bus().ram().dma_handle(),
-            levels.line(VIRTIO_IRQ + i as u32),
-        );
-        let base = VIRTIO_BASE + i as u64 * VIRTIO_STRIDE;
-        m.core
-            .bus
-            .map(base, VIRTIO_MMIO_SIZE, "virtio-blk", Box::new(dev))?;
-    }
-    if config.rng {
-        let slot = config.disks.len();
-        let source = if config.deterministic {
-            EntropySource::Repeatable(0x6865_726f_6e00_0000)
-        } else {
-            EntropySource::Host
-        };
-        let dev = VirtioMmio::new(
-            Box::new(VirtioRng::new(source)),
-            m.bus().ram().dma_handle(),
-            levels.line(VIRTIO_IRQ + slot as u32),
-        );
-        let base = VIRTIO_BASE + slot as u64 * VIRTIO_STRIDE;
-        m.core
-            .bus
-            .map(base, VIRTIO_MMIO_SIZE, "virtio-rng", Box::new(dev))?;
-    }
-    Ok(uart_handle)
-}
-
-fn outside_ram(path: &Path, addr: u64, size: u64, ram: &heron_mmu::GuestRam) -> BoardError {
-    BoardError::Load(LoadError::OutsideRam {
-        path: path.to_owned(),
-        addr,
-        size,
-        ram_start: ram.base(),
-        ram_end: ram.end(),
-    })
-}
-
-/// OpenSBI's `fw_dynamic_info` (v2): where `fw_dynamic.bin` finds the next
-/// stage. Ignored by `fw_jump.bin`, which has the address built in.
-const FW_DYNAMIC_MAGIC: u64 = 0x4942_534f;
-const FW_DYNAMIC_VERSION: u64 = 2;
-const NEXT_MODE_S: u64 = 1;
-
-/// Boots through an M-mode firmware: firmware at the start of RAM, the
-/// kernel at `FIRMWARE_KERNEL_ADDR` (an Image's text_offset puts it there),
-/// the device tree at the top; the hart starts in M-mode at the firmware
-/// with a0 = hartid, a1 = DTB, a2 = fw_dynamic info.
-fn boot_with_firmware(
-    m: &mut Machine,
-    firmware: &Path,
-    kernel: &[u8],
-    initrd: Option<&[u8]>,
-    desc: &MachineDescription,
-) -> Result<(), BoardError> {
-    let boot = load_linux(m.bus().ram(), kernel, initrd, desc)?;
-    let fw = read_file(firmware, desc.ram.size)?;
-    let entry = if is_elf(&fw) {
-        load_elf(firmware, &fw, m.bus().ram())?.entry
-    } else {
-        if boot.kernel.entry < RAM_BASE + fw.len() as u64 {
-            return Err(BoardError::Load(LoadError::OutsideRam {
-                path: firmware.to_owned(),
-                addr: RAM_BASE,
-                size: fw.len() as u64,
-                ram_start: RAM_BASE,
-                ram_end: boot.kernel.entry,
-            }));
-        }
-        m.bus()
-            .ram()
-            .write(RAM_BASE, &fw)
-            .map_err(|e| outside_ram(firmware, e.addr, e.len, m.bus().ram()))?;
-        RAM_BASE
-    };
-    let info_addr = (boot.dtb_addr + boot.dtb_len + 7) & !7;
-    let info = [
-        FW_DYNAMIC_MAGIC,
-        FW_DYNAMIC_VERSION,
-        boot.kernel.entry,
-        NEXT_MODE_S,
-        0,
-        u64::MAX,
-    ];
-    let bytes: Vec<u8> = info.iter().flat_map(|w| w.to_le_bytes()).collect();
-    // Right after the device tree, which may end at the top of RAM.
-    m.bus()
-        .ram()
-        .write(info_addr, &bytes)
-        .map_err(|e| outside_ram(firmware, e.addr, e.len, m.bus().ram()))?;
-    // Every hart enters the firmware, as from QEMU's reset vector; the
-    // firmware picks its boot hart and parks the others itself.
-    for hart in &mut m.harts {
-        hart.set_pc(entry);
-        hart.set_xreg(10, hart.index() as u64);
-        hart.set_xreg(11, boot.dtb_addr);
-        hart.set_xreg(12, info_addr);
-    }
-    log::info!(
-        "firmware {} at {entry:#x}, kernel at {:#x}",
-        firmware.display(),
-        boot.kernel.entry
-    );
-    Ok(())
+    let net = virtio::map_virtio(m, config, &levels)?;
+    Ok((uart_handle, net))
 }

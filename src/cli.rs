@@ -9,6 +9,7 @@ use heron_cpu::MisalignedAccess;
 use crate::board::{Bios, CpuOptions, DiskSpec};
 use crate::cli_debug::DebugArgs;
 use crate::machine::Accel;
+use crate::net::{NetError, NetSpec};
 
 #[derive(Parser)]
 #[command(name = "heron", version, about = "A full-system riscv64 emulator")]
@@ -27,8 +28,12 @@ pub enum Command {
 #[derive(clap::Args)]
 pub struct RunArgs {
     /// The guest: a RISC-V Linux `Image` (booted in S-mode on the built-in
-    /// SBI by default) or an ELF (bare metal: loaded at its physical
-    /// addresses and started in M-mode; HTIF when it has `tohost`).
+    /// SBI by default), an ELF (bare metal: loaded at its physical
+    /// addresses and started in M-mode; HTIF when it has `tohost`) or any
+    /// other file as a raw binary (like QEMU's `-kernel`: U-Boot's
+    /// u-boot.bin; loaded at 0x80200000, or after the --bios firmware, and
+    /// started in S-mode with a0 = hartid, a1 = device tree; with
+    /// `--bios none`, at 0x80000000 in M-mode).
     #[arg(long, value_name = "FILE")]
     pub kernel: PathBuf,
     /// Initial ramdisk for a Linux kernel.
@@ -49,9 +54,18 @@ pub struct RunArgs {
     /// `--deterministic` by a fixed-seed generator).
     #[arg(long)]
     pub no_rng: bool,
+    /// A virtio-net card on QEMU-style user networking:
+    /// `user[,restrict=on][,hostfwd=tcp:[HOSTADDR]:HOSTPORT-[GUESTADDR]:GUESTPORT]...`.
+    /// The guest gets 10.0.2.15 by DHCP, the gateway 10.0.2.2 (the host's
+    /// loopback as the guest sees it) and DNS at 10.0.2.3; `hostfwd`
+    /// listens on the host (127.0.0.1 unless an address is given; port 0
+    /// picks a free one, named on stderr); `restrict=on` lets the guest
+    /// reach nothing but its forwarded ports.
+    #[arg(long, value_name = "user[,OPTIONS]", value_parser = parse_net)]
+    pub net: Option<NetSpec>,
     /// Firmware: `builtin` (heron serves SBI calls), `none` (bare metal in
     /// M-mode) or an M-mode firmware file such as OpenSBI's fw_jump.bin.
-    /// Default: builtin for an Image, none for an ELF.
+    /// Default: none for an ELF, builtin for an Image or a raw binary.
     #[arg(long, value_name = "builtin|none|FILE", value_parser = parse_bios)]
     pub bios: Option<Bios>,
     /// CPU properties, comma-separated as QEMU's `-cpu` takes them:
@@ -197,6 +211,13 @@ fn parse_size(s: &str) -> Result<u64, String> {
         .filter(|&b| b != 0 && b % 4096 == 0 && b <= MAX_MEMORY)
         .ok_or_else(out_of_range)?;
     Ok(bytes)
+}
+
+fn parse_net(s: &str) -> Result<NetSpec, String> {
+    NetSpec::parse(s).map_err(|e| match e {
+        NetError::Spec { why, .. } => why,
+        other => other.to_string(),
+    })
 }
 
 #[cfg(test)]

@@ -55,6 +55,11 @@ pub enum LoadError {
 pub struct LoadedElf {
     /// Entry point.
     pub entry: u64,
+    /// The lowest physical address its segments occupy.
+    pub start: u64,
+    /// One past the highest physical address they occupy (where a firmware
+    /// ends, for the kernel placed after it).
+    pub end: u64,
     /// HTIF `tohost` address.
     pub tohost: Option<u64>,
     /// HTIF `fromhost` address.
@@ -101,8 +106,18 @@ pub fn load_elf(path: &Path, bytes: &[u8], ram: &GuestRam) -> Result<LoadedElf, 
             .map(|s| s.st_value)
     };
     let signature = symbol("begin_signature").zip(symbol("end_signature"));
+    // load_segments checked every segment against RAM, so none wraps;
+    // there is at least one (checked above).
+    let segments = || elf::loadable_segments(&elf);
+    let start = segments().map(|p| p.p_paddr).min().unwrap_or(ram_start);
+    let end = segments()
+        .map(|p| p.p_paddr.saturating_add(p.p_memsz))
+        .max()
+        .unwrap_or(ram_start);
     Ok(LoadedElf {
         entry: elf.entry,
+        start,
+        end,
         tohost: symbol("tohost"),
         fromhost: symbol("fromhost"),
         signature,

@@ -11,6 +11,7 @@ mod htif;
 mod kvm;
 mod loader;
 mod machine;
+mod net;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -198,6 +199,7 @@ fn board_config(args: &RunArgs) -> BoardConfig {
         disks: args.disk.clone(),
         snapshot: args.snapshot,
         rng: !args.no_rng,
+        net: args.net.clone(),
         bios: args.bios.clone().unwrap_or(Bios::Auto),
         deterministic: args.deterministic,
         cpu: args.cpu,

@@ -65,19 +65,67 @@ fn missing_kernel_file() {
     );
 }
 
+/// Any non-empty file that is neither ELF nor Linux Image is a raw binary
+/// (as for QEMU's `-kernel`), loaded at 0x8020_0000 on the built-in SBI:
+/// what cannot be loaded is an empty file or one that does not fit there.
 #[test]
-fn kernel_that_is_neither_elf_nor_image() {
-    let p = scratch("garbage.bin", &[0x13u8; 4096]);
-    expect_error(
-        &["run", "--kernel", p.to_str().unwrap()],
-        EXIT_BAD_INPUT,
-        "neither an ELF",
-    );
+fn raw_kernel_that_is_empty_or_does_not_fit() {
     let empty = scratch("empty.bin", &[]);
     expect_error(
         &["run", "--kernel", empty.to_str().unwrap()],
         EXIT_BAD_INPUT,
-        "neither an ELF",
+        "is empty",
+    );
+    // Larger than the RAM: refused before it is read.
+    let huge = scratch("huge.bin", &vec![0x13u8; (16 << 20) + 1]);
+    expect_error(
+        &["run", "--memory", "16M", "--kernel", huge.to_str().unwrap()],
+        EXIT_BAD_INPUT,
+        "larger than",
+    );
+    // Fits the RAM, but not above 0x8020_0000, where it goes.
+    let big = scratch("big.bin", &vec![0x13u8; 15 << 20]);
+    expect_error(
+        &["run", "--memory", "16M", "--kernel", big.to_str().unwrap()],
+        EXIT_BAD_INPUT,
+        "raw kernel at 0x80200000",
+    );
+}
+
+/// A Linux Image runs in S-mode: without a firmware it is refused, not
+/// run as a raw binary in M-mode (which QEMU would do, to no avail).
+#[test]
+fn image_without_firmware() {
+    let image = scratch(
+        "nofw.Image",
+        &common::linux_image(&common::rv::sbi_shutdown()),
+    );
+    expect_error(
+        &["run", "--bios", "none", "--kernel", image.to_str().unwrap()],
+        EXIT_BAD_INPUT,
+        "not --bios none",
+    );
+}
+
+/// A raw firmware that reaches past 0x8020_0000 would be overwritten by an
+/// Image loaded at its text_offset there.
+#[test]
+fn firmware_overlapping_the_kernel() {
+    let image = scratch(
+        "overlap.Image",
+        &common::linux_image(&common::rv::sbi_shutdown()),
+    );
+    let firmware = scratch("overlap-fw.bin", &vec![0x13u8; 3 << 20]);
+    expect_error(
+        &[
+            "run",
+            "--bios",
+            firmware.to_str().unwrap(),
+            "--kernel",
+            image.to_str().unwrap(),
+        ],
+        EXIT_BAD_INPUT,
+        "overlaps the kernel at 0x80200000",
     );
 }
 

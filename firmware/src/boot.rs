@@ -32,9 +32,10 @@ pub struct LinuxBoot {
     pub dtb_len: u64,
 }
 
-/// Loads `kernel` (an `Image` or ELF file) and `initrd` into `ram` and
-/// writes a device tree built from `desc`, with `/chosen` pointing at the
-/// initrd.
+/// Loads `kernel` (an `Image`, ELF file or raw binary, the last at
+/// `raw_at`: see [`load_kernel`](crate::load_kernel)) and `initrd` into
+/// `ram` and writes a device tree built from `desc`, with `/chosen`
+/// pointing at the initrd.
 ///
 /// The device tree's address depends only on its size, and its size does
 /// not depend on the initrd's address (the `linux,initrd-*` properties are
@@ -46,8 +47,9 @@ pub fn load_linux(
     kernel: &[u8],
     initrd: Option<&[u8]>,
     desc: &MachineDescription,
+    raw_at: u64,
 ) -> Result<LinuxBoot, BootError> {
-    let kernel = load_kernel(kernel, ram)?;
+    let kernel = load_kernel(kernel, ram, raw_at)?;
     let mut desc = desc.clone();
     desc.chosen.initrd = initrd.map(|_| (0, 0));
     let draft_len = build_dtb(&desc)?.len() as u64;
@@ -77,6 +79,9 @@ mod tests {
     use super::*;
     use crate::fdt::tests::description;
     use crate::image::{DTB_ALIGN, IMAGE_HEADER_LEN};
+
+    /// Where a raw kernel would go (these tests load an `Image`).
+    const RAW_AT: u64 = 0x8020_0000;
 
     fn image() -> Vec<u8> {
         let mut h = vec![0u8; IMAGE_HEADER_LEN];
@@ -119,7 +124,7 @@ mod tests {
         let desc = description();
         let ram = GuestRam::new(desc.ram.base, desc.ram.size).unwrap();
         let initrd = vec![0x42u8; 0x3000];
-        let boot = load_linux(&ram, &image(), Some(&initrd), &desc).unwrap();
+        let boot = load_linux(&ram, &image(), Some(&initrd), &desc, RAW_AT).unwrap();
         let ram_end = desc.ram.base + desc.ram.size;
         assert_eq!(boot.kernel.entry, desc.ram.base + 0x20_0000);
         assert_eq!(boot.dtb_addr, ram_end - DTB_ALIGN);
@@ -138,7 +143,7 @@ mod tests {
     fn without_initrd_chosen_has_none() {
         let desc = description();
         let ram = GuestRam::new(desc.ram.base, desc.ram.size).unwrap();
-        let boot = load_linux(&ram, &image(), None, &desc).unwrap();
+        let boot = load_linux(&ram, &image(), None, &desc, RAW_AT).unwrap();
         assert_eq!(boot.initrd, None);
         let mut dtb = vec![0u8; boot.dtb_len as usize];
         ram.read(boot.dtb_addr, &mut dtb).unwrap();
@@ -151,7 +156,7 @@ mod tests {
         let ram = GuestRam::new(desc.ram.base, desc.ram.size).unwrap();
         let initrd = vec![0u8; desc.ram.size as usize];
         assert!(matches!(
-            load_linux(&ram, &image(), Some(&initrd), &desc),
+            load_linux(&ram, &image(), Some(&initrd), &desc, RAW_AT),
             Err(BootError::Image(ImageError::TooBig { what: "initrd", .. }))
         ));
     }

@@ -194,7 +194,29 @@ pub fn build_dtb(desc: &MachineDescription) -> Result<Vec<u8>, FdtError> {
         syscon_action(&mut fdt, "reboot", "syscon-reboot", TEST_REBOOT_VALUE)?;
     }
     fdt.end_node(root)?;
-    Ok(fdt.finish()?)
+    Ok(with_free_space(fdt.finish()?))
+}
+
+/// Free space at the end of the blob, inside its `totalsize`, for a later
+/// stage that edits the tree in place, as OpenSBI leaves some (about 900
+/// bytes) after its own fixups. U-Boot needs it: `booti` adds `bootargs`
+/// and the initrd range to the tree where it lies ("Using Device Tree in
+/// place"), trusting that there is room after it, but keeps its copy of
+/// the tree right below its global data, which edits past `totalsize`
+/// overwrite (U-Boot then crashes before the kernel starts). 4 KiB holds
+/// any command line U-Boot takes (its console buffer is smaller).
+pub const DTB_FREE_SPACE: usize = 4096;
+
+/// `blob` with [`DTB_FREE_SPACE`] zero bytes after its last block, counted
+/// in the header's `totalsize` (offset 4, big-endian), as `dtc -p` pads.
+fn with_free_space(mut blob: Vec<u8>) -> Vec<u8> {
+    let padded = blob.len() + DTB_FREE_SPACE;
+    // vm-fdt's blobs are far below 4 GiB; one that is not stays unpadded.
+    if let (Ok(total), true) = (u32::try_from(padded), blob.len() >= 8) {
+        blob.resize(padded, 0);
+        blob[4..8].copy_from_slice(&total.to_be_bytes());
+    }
+    blob
 }
 
 /// Rejects descriptions the tree could state but the kernel could not use.

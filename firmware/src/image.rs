@@ -1,13 +1,15 @@
 //! Placing the kernel, the initrd and the device tree in guest RAM.
 //!
 //! Kernels come as a RISC-V Linux `Image` (Documentation/arch/riscv/
-//! boot-image-header.rst) or as an ELF file (`vmlinux`, or a bare S-mode
-//! payload linked at a RAM address). Layout, as QEMU's `virt` board does it
-//! (hw/riscv/boot.c): the kernel near the bottom of RAM, the device tree at
-//! the highest 2 MiB-aligned address it fits below the end of RAM
-//! (`riscv_compute_fdt_addr` on RV64), and the initrd just below the device
-//! tree, high in RAM so the kernel's early allocations after its image do
-//! not run into it.
+//! boot-image-header.rst), as an ELF file (`vmlinux`, or a bare S-mode
+//! payload linked at a RAM address), or as a raw binary (U-Boot's
+//! `u-boot.bin`, a program `objcopy -O binary` made), which QEMU's
+//! `-kernel` loads as it is at the kernel address. Layout, as QEMU's
+//! `virt` board does it (hw/riscv/boot.c): the kernel near the bottom of
+//! RAM, the device tree at the highest 2 MiB-aligned address it fits below
+//! the end of RAM (`riscv_compute_fdt_addr` on RV64), and the initrd just
+//! below the device tree, high in RAM so the kernel's early allocations
+//! after its image do not run into it.
 
 use heron_mmu::{GuestRam, PAGE_SIZE};
 use thiserror::Error;
@@ -20,15 +22,9 @@ mod tests;
 /// Errors placing boot images in RAM.
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum ImageError {
-    /// Shorter than the 64-byte `Image` header and not an ELF file.
-    #[error("kernel is {len} bytes, shorter than the 64-byte Image header")]
-    TruncatedHeader {
-        /// File length.
-        len: usize,
-    },
-    /// Neither the `Image` magic numbers nor the ELF magic.
-    #[error("kernel is neither a RISC-V Linux Image (no \"RSC\\x05\" magic) nor an ELF file")]
-    BadMagic,
+    /// An empty file: no format, not even a raw binary, has nothing to run.
+    #[error("kernel is empty (0 bytes)")]
+    Empty,
     /// An `Image` built for big-endian (header flags bit 0).
     #[error("kernel Image is big-endian; heron's hart is little-endian")]
     BigEndian,
@@ -92,6 +88,8 @@ const IMAGE_MAGIC2: [u8; 4] = *b"RSC\x05";
 const IMAGE_MAGIC: [u8; 8] = *b"RISCV\0\0\0";
 /// Device tree alignment (QEMU's `riscv_compute_fdt_addr`).
 pub const DTB_ALIGN: u64 = 2 * 1024 * 1024;
+/// Alignment of a raw kernel's address (QEMU's, on RV64).
+pub const RAW_KERNEL_ALIGN: u64 = 2 * 1024 * 1024;
 
 fn le_u64(bytes: &[u8], at: usize) -> u64 {
     let mut b = [0u8; 8];
@@ -109,24 +107,64 @@ fn too_big(what: &'static str, addr: u64, size: u64, ram: &GuestRam) -> ImageErr
     }
 }
 
-/// Loads a kernel `Image` or ELF file into `ram`.
+/// What a kernel file is, told by its first bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KernelFormat {
+    /// An ELF file (`\x7fELF`).
+    Elf,
+    /// A RISC-V Linux `Image`: either of its two magic numbers.
+    Image,
+    /// Anything else: a raw binary, run from its first byte (QEMU's
+    /// `-kernel` takes such a file as it is, when it is neither ELF nor
+    /// U-Image; Linux `Image`s are raw binaries to QEMU too).
+    Raw,
+}
+
+impl KernelFormat {
+    /// The format of `bytes`.
+    pub fn of(bytes: &[u8]) -> Self {
+        if bytes.starts_with(b"\x7fELF") {
+            KernelFormat::Elf
+        } else if bytes.len() >= IMAGE_HEADER_LEN
+            && (bytes[56..60] == IMAGE_MAGIC2 || bytes[48..56] == IMAGE_MAGIC)
+        {
+            KernelFormat::Image
+        } else {
+            KernelFormat::Raw
+        }
+    }
+}
+
+/// Where a raw kernel goes after a firmware that ends at `firmware_end`:
+/// the next 2 MiB boundary, as QEMU's `riscv_calc_kernel_start_addr`
+/// computes it on RV64 (OpenSBI's `fw_jump` at the start of RAM thus puts
+/// its payload at RAM base + 0x200000, where it jumps). `None` on overflow.
+pub fn raw_kernel_address(firmware_end: u64) -> Option<u64> {
+    firmware_end
+        .checked_add(RAW_KERNEL_ALIGN - 1)
+        .map(|a| a & !(RAW_KERNEL_ALIGN - 1))
+}
+
+/// Loads a kernel `Image`, ELF file or raw binary into `ram`.
 ///
 /// An `Image` goes to RAM base + `text_offset` (0x200000 when the header
 /// says 0), and its `image_size` — the memory it needs including `.bss` —
 /// must fit. An ELF file is loaded at its segments' physical addresses when
 /// those lie in RAM; otherwise (a `vmlinux` linked at its virtual address)
 /// the whole image is moved so its lowest segment lands at RAM base +
-/// 0x200000, as QEMU's `translate_kernel_address` does.
-pub fn load_kernel(bytes: &[u8], ram: &GuestRam) -> Result<KernelInfo, ImageError> {
-    if bytes.starts_with(b"\x7fELF") {
-        return load_elf(bytes, ram);
+/// 0x200000, as QEMU's `translate_kernel_address` does. A raw binary is
+/// copied to `raw_at` and entered at its first byte (see
+/// [`raw_kernel_address`]).
+pub fn load_kernel(bytes: &[u8], ram: &GuestRam, raw_at: u64) -> Result<KernelInfo, ImageError> {
+    match KernelFormat::of(bytes) {
+        KernelFormat::Elf => load_elf(bytes, ram),
+        KernelFormat::Image => load_image(bytes, ram),
+        KernelFormat::Raw => load_raw(bytes, ram, raw_at),
     }
-    if bytes.len() < IMAGE_HEADER_LEN {
-        return Err(ImageError::TruncatedHeader { len: bytes.len() });
-    }
-    if bytes[56..60] != IMAGE_MAGIC2 && bytes[48..56] != IMAGE_MAGIC {
-        return Err(ImageError::BadMagic);
-    }
+}
+
+/// Loads a Linux `Image` (see [`load_kernel`]).
+fn load_image(bytes: &[u8], ram: &GuestRam) -> Result<KernelInfo, ImageError> {
     let text_offset = match le_u64(bytes, 8) {
         0 => DEFAULT_TEXT_OFFSET,
         off => off,
@@ -158,8 +196,28 @@ pub fn load_kernel(bytes: &[u8], ram: &GuestRam) -> Result<KernelInfo, ImageErro
     })
 }
 
-/// Zeroes `[addr, addr + len)` in RAM (a loaded image's `.bss`), in pieces
-/// so a huge `.bss` needs no huge host buffer.
+/// Loads a raw binary at `at` (see [`load_kernel`]). It has no header to
+/// say how much memory it needs beyond its bytes: what it uses past them
+/// (a `.bss`, U-Boot's relocation to the top of RAM) it finds out itself
+/// from the device tree.
+fn load_raw(bytes: &[u8], ram: &GuestRam, at: u64) -> Result<KernelInfo, ImageError> {
+    if bytes.is_empty() {
+        return Err(ImageError::Empty);
+    }
+    let size = bytes.len() as u64;
+    if !ram.contains(at, size) {
+        return Err(too_big("raw kernel", at, size, ram));
+    }
+    ram.write(at, bytes)
+        .map_err(|_| too_big("raw kernel", at, size, ram))?;
+    log::info!("raw kernel at {at:#x}..{:#x}", at + size);
+    Ok(KernelInfo {
+        entry: at,
+        start: at,
+        end: at + size,
+    })
+}
+
 /// Loads an ELF kernel (see [`load_kernel`]): in place when its segments
 /// lie in RAM, else moved as a whole to RAM base + [`DEFAULT_TEXT_OFFSET`]
 /// (a `vmlinux` linked at its virtual address, as QEMU's

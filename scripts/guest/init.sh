@@ -2,8 +2,9 @@
 # /init of heron's test guest (copied into the initramfs by
 # scripts/guest-image.sh; runs under busybox sh as PID 1).
 #
-# Loads the modules an ext4 root on a virtio-mmio disk needs, mounts /dev/vda
-# on /mnt and then either
+# Loads the modules an ext4 root on a virtio-mmio disk needs, mounts the root
+# disk (root=/dev/... from the kernel command line, else /dev/vda) on /mnt
+# and then either
 #   - runs the command given on the kernel command line as
 #       heron.cmd=BASE64
 #     (base64 of the shell text, e.g. `printf %s 'uname -a' | base64 -w0`:
@@ -56,35 +57,39 @@ while read -r module; do
 done </etc/heron-modules
 
 cmd64=
+# A boot loader's configuration (U-Boot's extlinux.conf) names the root as
+# on any Debian system, e.g. when the first disk is the one it booted from.
+root_dev=/dev/vda
 for arg in $(cat /proc/cmdline); do
     case "$arg" in
     heron.cmd=*) cmd64=${arg#heron.cmd=} ;;
+    root=/dev/*) root_dev=${arg#root=} ;;
     esac
 done
 
 # The disk shows up when virtio-mmio probes it, a moment after insmod.
 # Bounded (20 s of guest time) so that a machine without a disk still ends.
 tries=0
-while [ ! -b /dev/vda ] && [ "$tries" -lt 200 ]; do
+while [ ! -b "$root_dev" ] && [ "$tries" -lt 200 ]; do
     usleep 100000
     tries=$((tries + 1))
 done
 
 root=
-if [ -b /dev/vda ]; then
+if [ -b "$root_dev" ]; then
     # Read-write if the disk allows it, else read-only (a read-only disk
     # refuses the read-write mount).
-    if mount -t ext4 /dev/vda /mnt || mount -t ext4 -o ro /dev/vda /mnt; then
+    if mount -t ext4 "$root_dev" /mnt || mount -t ext4 -o ro "$root_dev" /mnt; then
         root=/mnt
         [ -f /mnt/etc/hostname ] && hostname -F /mnt/etc/hostname
         for fs in proc:/proc sysfs:/sys devtmpfs:/dev; do
             mount -t "${fs%%:*}" "${fs%%:*}" "/mnt${fs#*:}" 2>/dev/null
         done
     else
-        say "could not mount /dev/vda"
+        say "could not mount $root_dev"
     fi
 else
-    say "no root disk: /dev/vda did not appear"
+    say "no root disk: $root_dev did not appear"
 fi
 
 unmount_root() {

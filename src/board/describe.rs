@@ -64,8 +64,8 @@ pub(super) fn describe(config: &BoardConfig, kvm: Option<&CpuInfo>) -> MachineDe
             irq: UART_IRQ,
         },
         uart_clock_hz: UART_CLOCK_HZ,
-        // The disks, then the entropy device (map_devices' slot order).
-        virtio: (0..config.disks.len() + usize::from(config.rng))
+        // Every slot map_virtio fills.
+        virtio: (0..super::virtio::slots_used(config))
             .map(|i| IrqDevice {
                 region: Region {
                     base: VIRTIO_BASE + i as u64 * VIRTIO_STRIDE,

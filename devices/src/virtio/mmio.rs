@@ -21,7 +21,9 @@
 //! Notifications are served synchronously inside the `QueueNotify` write:
 //! by the time the guest's store retires, the used ring is updated and the
 //! interrupt line raised. That keeps runs deterministic and needs no I/O
-//! thread.
+//! thread. A device with input of its own (a network card's received
+//! frames) is served the same way from its backend's thread through
+//! [`VirtioMmio::serve_queue`] on a [`super::SharedVirtioMmio`].
 
 use heron_mmu::{GuestMemory, MmioDevice};
 
@@ -243,6 +245,13 @@ impl VirtioMmio {
         if let Err(e) = q.enable(max, &self.mem) {
             self.needs_reset(&format_args!("queue {index}: {e}"));
         }
+    }
+
+    /// Serves queue `index` as a notification from the driver would (§4.2.3.3),
+    /// for device-initiated work: input the device has received while the
+    /// driver had buffers waiting. Ignored until the driver runs the queue.
+    pub fn serve_queue(&mut self, index: u32) {
+        self.notify(index);
     }
 
     /// Serves a notification of queue `index` (§4.2.3.3): the device handles

@@ -9,6 +9,9 @@
 //! * [`VirtioBlk`] (`blk.rs`): the block device of §5.2, backed by a
 //!   [`Disk`] (`disk.rs`: a raw image, read-write, read-only or with an
 //!   in-memory copy-on-write overlay).
+//! * [`VirtioNet`] (`net.rs`): the network card of §5.1, frames to and from
+//!   a backend on its own thread, which serves received frames through a
+//!   [`SharedVirtioMmio`]'s handle (`shared.rs`).
 //! * [`VirtioRng`] (`rng.rs`): the entropy device of §5.4, from the host's
 //!   `getrandom(2)`.
 //!
@@ -34,8 +37,10 @@
 pub mod blk;
 pub mod disk;
 pub mod mmio;
+pub mod net;
 pub mod queue;
 pub mod rng;
+mod shared;
 
 #[cfg(test)]
 mod tests;
@@ -43,8 +48,10 @@ mod tests;
 pub use blk::VirtioBlk;
 pub use disk::{Disk, DiskError, DiskMode};
 pub use mmio::{VirtioMmio, VIRTIO_MMIO_SIZE};
+pub use net::{NetTx, RxFrames, VirtioNet};
 pub use queue::{Descriptor, DescriptorChain, QueueAccess, QueueError};
 pub use rng::{EntropySource, VirtioRng};
+pub use shared::{SharedVirtioMmio, VirtioMmioHandle};
 
 /// Feature bit: the device conforms to virtio 1.x (§6). The transport always
 /// offers it and refuses `FEATURES_OK` without it: this is a modern-only

@@ -316,3 +316,18 @@ fn rejects_unusable_descriptions() {
     desc.chosen.initrd = Some((0x8800_0000, 0x8700_0000));
     assert!(matches!(build_dtb(&desc), Err(FdtError::BadInitrd { .. })));
 }
+
+/// The blob ends in [`DTB_FREE_SPACE`] bytes of free space that its
+/// `totalsize` counts, past the strings block, which a later stage can
+/// grow the tree into (and dtc accepts).
+#[test]
+fn leaves_free_space_after_the_strings_block() {
+    let dtb = build_dtb(&description()).unwrap();
+    let be32 = |at: usize| u32::from_be_bytes(dtb[at..at + 4].try_into().unwrap()) as usize;
+    let (total, off_strings, size_strings) = (be32(4), be32(12), be32(32));
+    assert_eq!(total, dtb.len());
+    assert_eq!(total - (off_strings + size_strings), DTB_FREE_SPACE);
+    assert!(dtb[off_strings + size_strings..].iter().all(|&b| b == 0));
+    let (_, warnings) = decompile(&dtb);
+    assert!(warnings.trim().is_empty(), "dtc warnings:\n{warnings}");
+}

@@ -2,6 +2,8 @@ use super::*;
 
 const RAM_BASE: u64 = 0x8000_0000;
 const RAM_SIZE: u64 = 16 * 1024 * 1024;
+/// Where raw binaries go in these tests: after a firmware below 2 MiB.
+const RAW_AT: u64 = RAM_BASE + 0x20_0000;
 
 fn ram() -> GuestRam {
     GuestRam::new(RAM_BASE, RAM_SIZE).unwrap()
@@ -33,7 +35,7 @@ fn read(ram: &GuestRam, pa: u64, len: usize) -> Vec<u8> {
 fn image_goes_to_text_offset_and_reserves_image_size() {
     let ram = ram();
     let bytes = image(0x40_0000, 0x10_0000, 0, b"kernel body");
-    let info = load_kernel(&bytes, &ram).unwrap();
+    let info = load_kernel(&bytes, &ram, RAW_AT).unwrap();
     assert_eq!(
         info,
         KernelInfo {
@@ -50,7 +52,7 @@ fn zero_text_offset_means_two_mebibytes() {
     let ram = ram();
     // image_size 0 (old headers): the file length counts.
     let bytes = image(0, 0, 0, &[0xaa; 100]);
-    let info = load_kernel(&bytes, &ram).unwrap();
+    let info = load_kernel(&bytes, &ram, RAW_AT).unwrap();
     assert_eq!(info.entry, RAM_BASE + 0x20_0000);
     assert_eq!(info.end, info.entry + bytes.len() as u64);
 }
@@ -60,7 +62,7 @@ fn image_bss_is_zeroed() {
     let ram = ram();
     ram.write(RAM_BASE + 0x20_0100, &[0x55; 16]).unwrap();
     let bytes = image(0x20_0000, 0x1000, 0, &[1; 16]);
-    load_kernel(&bytes, &ram).unwrap();
+    load_kernel(&bytes, &ram, RAW_AT).unwrap();
     assert_eq!(read(&ram, RAM_BASE + 0x20_0100, 16), vec![0; 16]);
 }
 
@@ -69,7 +71,7 @@ fn image_larger_than_ram_is_rejected() {
     let ram = ram();
     let bytes = image(0x20_0000, RAM_SIZE, 0, b"x");
     assert_eq!(
-        load_kernel(&bytes, &ram),
+        load_kernel(&bytes, &ram, RAW_AT),
         Err(ImageError::TooBig {
             what: "kernel Image",
             addr: RAM_BASE + 0x20_0000,
@@ -81,27 +83,78 @@ fn image_larger_than_ram_is_rejected() {
     // A text_offset that overflows the address space is no host crash.
     let bytes = image(u64::MAX - 4, 0x1000, 0, b"x");
     assert!(matches!(
-        load_kernel(&bytes, &ram),
+        load_kernel(&bytes, &ram, RAW_AT),
         Err(ImageError::TooBig { .. })
     ));
 }
 
 #[test]
-fn bad_magic_truncated_and_big_endian_are_rejected() {
+fn big_endian_is_rejected_and_either_magic_is_an_image() {
     let ram = ram();
     assert_eq!(
-        load_kernel(&[0x13; 63], &ram),
-        Err(ImageError::TruncatedHeader { len: 63 })
-    );
-    assert_eq!(load_kernel(&[0x13; 4096], &ram), Err(ImageError::BadMagic));
-    assert_eq!(
-        load_kernel(&image(0, 0, 1, b""), &ram),
+        load_kernel(&image(0, 0, 1, b""), &ram, RAW_AT),
         Err(ImageError::BigEndian)
     );
     // Either magic alone identifies an Image.
     let mut old = image(0, 0, 0, b"");
     old[56..60].fill(0);
-    assert!(load_kernel(&old, &ram).is_ok());
+    assert_eq!(KernelFormat::of(&old), KernelFormat::Image);
+    assert!(load_kernel(&old, &ram, RAW_AT).is_ok());
+}
+
+#[test]
+fn anything_else_is_a_raw_binary_at_the_address_given() {
+    let ram = ram();
+    // Shorter than an Image header, and as long as one without its magic.
+    for body in [vec![0x13u8; 63], vec![0x13u8; 4096]] {
+        assert_eq!(KernelFormat::of(&body), KernelFormat::Raw);
+        let info = load_kernel(&body, &ram, RAW_AT).unwrap();
+        let end = RAW_AT + body.len() as u64;
+        assert_eq!(
+            info,
+            KernelInfo {
+                entry: RAW_AT,
+                start: RAW_AT,
+                end,
+            }
+        );
+        assert_eq!(read(&ram, RAW_AT, body.len()), body);
+    }
+}
+
+#[test]
+fn raw_binary_must_fit_and_be_non_empty() {
+    let ram = ram();
+    assert_eq!(load_kernel(&[], &ram, RAW_AT), Err(ImageError::Empty));
+    let room = (RAM_BASE + RAM_SIZE - RAW_AT) as usize;
+    assert!(load_kernel(&vec![1; room], &ram, RAW_AT).is_ok());
+    assert_eq!(
+        load_kernel(&vec![1; room + 1], &ram, RAW_AT),
+        Err(ImageError::TooBig {
+            what: "raw kernel",
+            addr: RAW_AT,
+            size: room as u64 + 1,
+            ram_start: RAM_BASE,
+            ram_end: RAM_BASE + RAM_SIZE,
+        })
+    );
+    // An address outside RAM, even one that wraps with the size.
+    assert!(load_kernel(&[1; 16], &ram, u64::MAX - 4,).is_err());
+}
+
+#[test]
+fn raw_kernel_follows_the_firmware_at_the_next_2mib() {
+    assert_eq!(raw_kernel_address(RAM_BASE), Some(RAM_BASE));
+    assert_eq!(raw_kernel_address(RAM_BASE + 1), Some(RAM_BASE + 0x20_0000));
+    assert_eq!(
+        raw_kernel_address(RAM_BASE + 0x48_000),
+        Some(RAM_BASE + 0x20_0000)
+    );
+    assert_eq!(
+        raw_kernel_address(RAM_BASE + 0x20_0000),
+        Some(RAM_BASE + 0x20_0000)
+    );
+    assert_eq!(raw_kernel_address(u64::MAX - 1), None);
 }
 
 /// A little-endian ELF64 with one PT_LOAD segment of `data` (and `memsz`
@@ -143,7 +196,7 @@ fn elf_in_ram_loads_at_its_physical_address() {
         0x100,
         243,
     );
-    let info = load_kernel(&bytes, &ram).unwrap();
+    let info = load_kernel(&bytes, &ram, RAW_AT).unwrap();
     assert_eq!(
         info,
         KernelInfo {
@@ -160,7 +213,7 @@ fn vmlinux_linked_high_is_moved_to_two_mebibytes() {
     let ram = ram();
     let link = 0xffff_ffff_8000_0000;
     let bytes = elf(link, link + 0x40, b"vmlinux", 0x2000, 243);
-    let info = load_kernel(&bytes, &ram).unwrap();
+    let info = load_kernel(&bytes, &ram, RAW_AT).unwrap();
     assert_eq!(info.start, RAM_BASE + 0x20_0000);
     assert_eq!(info.entry, RAM_BASE + 0x20_0040);
     assert_eq!(info.end, RAM_BASE + 0x20_2000);
@@ -172,29 +225,33 @@ fn bad_elves_are_rejected() {
     let ram = ram();
     // x86-64 (62).
     assert_eq!(
-        load_kernel(&elf(RAM_BASE, RAM_BASE, b"x", 1, 62), &ram),
+        load_kernel(&elf(RAM_BASE, RAM_BASE, b"x", 1, 62), &ram, RAW_AT),
         Err(ImageError::WrongArch { machine: 62 })
     );
     // Entry outside the image.
     assert!(matches!(
-        load_kernel(&elf(RAM_BASE, RAM_BASE + 0x10, b"x", 1, 243), &ram),
+        load_kernel(&elf(RAM_BASE, RAM_BASE + 0x10, b"x", 1, 243), &ram, RAW_AT),
         Err(ImageError::EntryOutsideImage { .. })
     ));
     // Bigger than RAM.
     assert!(matches!(
-        load_kernel(&elf(RAM_BASE, RAM_BASE, b"x", RAM_SIZE * 2, 243), &ram),
+        load_kernel(
+            &elf(RAM_BASE, RAM_BASE, b"x", RAM_SIZE * 2, 243),
+            &ram,
+            RAW_AT
+        ),
         Err(ImageError::TooBig { .. })
     ));
     // File data cut short.
     let mut cut = elf(RAM_BASE, RAM_BASE, b"12345678", 8, 243);
     cut.truncate(cut.len() - 4);
     assert!(matches!(
-        load_kernel(&cut, &ram),
+        load_kernel(&cut, &ram, RAW_AT),
         Err(ImageError::BadElf(_))
     ));
     // A header that is only the magic.
     assert!(matches!(
-        load_kernel(b"\x7fELF", &ram),
+        load_kernel(b"\x7fELF", &ram, RAW_AT),
         Err(ImageError::BadElf(_))
     ));
 }

@@ -5,6 +5,7 @@
 mod blk;
 mod fuzz;
 mod hostile;
+mod net;
 mod rng;
 mod transport;
 
