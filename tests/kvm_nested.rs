@@ -106,17 +106,19 @@ check disk-mark "$(head -c 64 /l2/scratch.img | tr -dc 'A-Z-')"
 ip link set lo up 2>/dev/null || ifconfig lo 127.0.0.1 up
 R=/opt/riscv64; L=$R/usr/lib/riscv64-linux-gnu
 GDB="$L/ld-linux-riscv64-lp64d.so.1 --library-path $L $R/usr/bin/gdb -nx -batch /debuggee.elf"
-# heron names its port once it listens: the readiness signal.
-served() {{ n=0; until grep -q 'gdb listening' "$1" || [ $n -ge 300 ]; do n=$((n+1)); sleep 1; done; }}
-$H run --accel kvm --bios builtin --kernel /debuggee.elf --gdb 127.0.0.1:1234 --gdb-wait --timeout 900 2>/gdb.err &
-served /gdb.err
-$GDB -ex 'target remote 127.0.0.1:1234' -x /debuggee.gdb </dev/null
+# heron picks the port (127.0.0.1:0) and names it once it listens: the
+# readiness signal and the address gdb connects to.
+served() {{ n=0; until grep -q 'gdb listening' "$1" || [ $n -ge 300 ]; do n=$((n+1)); sleep 1; done
+  sed -n 's/^heron: gdb listening on //p' "$1"; }}
+$H run --accel kvm --bios builtin --kernel /debuggee.elf --gdb 127.0.0.1:0 --gdb-wait --timeout 900 2>/gdb.err &
+A=$(served /gdb.err)
+$GDB -ex "target remote $A" -x /debuggee.gdb </dev/null
 wait $!
 check gdb-status $?
 # KVM has no watchpoints: gdb is told it cannot have one.
-$H run --accel kvm --bios builtin --kernel /debuggee.elf --gdb 127.0.0.1:1235 --gdb-wait --timeout 900 2>/gdbw.err &
-served /gdbw.err
-$GDB -ex 'target remote 127.0.0.1:1235' -ex 'watch *(long *)&counter' -ex continue </dev/null >/gdbw.out 2>&1
+$H run --accel kvm --bios builtin --kernel /debuggee.elf --gdb 127.0.0.1:0 --gdb-wait --timeout 900 2>/gdbw.err &
+A=$(served /gdbw.err)
+$GDB -ex "target remote $A" -ex 'watch *(long *)&counter' -ex continue </dev/null >/gdbw.out 2>&1
 wait $!
 check gdb-watch "$(grep -c 'Could not insert hardware watchpoint' /gdbw.out)"
 "#

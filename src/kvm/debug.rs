@@ -112,9 +112,15 @@ impl KvmVcpu {
 
     /// The physical address of `vaddr` as the vCPU's loads see it now.
     pub(super) fn translate(&self, bus: &Bus, vaddr: u64) -> Option<u64> {
+        self.translator(bus)(vaddr)
+    }
+
+    /// Translation as the vCPU's loads see it now, with `satp` and the
+    /// privilege read once (two ioctls) for all the addresses asked.
+    pub(super) fn translator<'b>(&self, bus: &'b Bus) -> impl Fn(u64) -> Option<u64> + 'b {
         let satp = self.get_or_zero(regs::csr_id(0x180).expect("satp has an id"));
         let user = self.get_or_zero(regs::MODE) == regs::MODE_U;
-        peek_translate(bus, satp, user, vaddr)
+        move |vaddr| peek_translate(bus, satp, user, vaddr)
     }
 
     /// Runs the vCPU under the debugger: one instruction when gdb steps
@@ -212,8 +218,9 @@ impl KvmVcpu {
     /// per physical slot).
     fn plant(&mut self, bus: &Bus, at: &[u64]) {
         let ram = bus.ram();
+        let translate = self.translator(bus);
         for &va in at {
-            let Some(pa) = self.translate(bus, va) else {
+            let Some(pa) = translate(va) else {
                 continue;
             };
             if self.debug.planted.iter().any(|p| p.pa == pa) {

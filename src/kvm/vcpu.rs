@@ -402,11 +402,11 @@ impl Vcpu for KvmVcpu {
     /// Byte by byte through the guest's page tables, as the interpreter's
     /// debugger reads; stops at the first unmapped byte.
     fn debug_read(&self, bus: &Bus, vaddr: u64, buf: &mut [u8]) -> usize {
+        let translate = self.translator(bus);
         for (i, b) in buf.iter_mut().enumerate() {
             let va = vaddr.wrapping_add(i as u64);
-            let ok = self
-                .translate(bus, va)
-                .is_some_and(|pa| bus.ram().read(pa, std::slice::from_mut(b)).is_ok());
+            let ok =
+                translate(va).is_some_and(|pa| bus.ram().read(pa, std::slice::from_mut(b)).is_ok());
             if !ok {
                 return i;
             }
@@ -414,10 +414,10 @@ impl Vcpu for KvmVcpu {
         buf.len()
     }
     fn debug_write(&mut self, bus: &Bus, vaddr: u64, data: &[u8]) -> usize {
+        let translate = self.translator(bus);
         for (i, b) in data.iter().enumerate() {
             let va = vaddr.wrapping_add(i as u64);
-            let ok = self
-                .translate(bus, va)
+            let ok = translate(va)
                 .is_some_and(|pa| bus.ram().write(pa, std::slice::from_ref(b)).is_ok());
             if !ok {
                 return i;
