@@ -14,7 +14,8 @@
 mod common;
 
 use common::linux::{
-    assert_clean_exit, base64, has_line, tail, Boot, ScratchDisk, OPENSBI_FW_JUMP,
+    assert_clean_exit, assert_guest_exit, base64, has_line, tail, Boot, ScratchDisk,
+    OPENSBI_FW_JUMP,
 };
 use common::{jit_stats, RunOutput};
 
@@ -85,17 +86,7 @@ fn guest_exit_status_becomes_herons_exit_code() {
         "{}",
         tail(&out, TAIL)
     );
-    assert!(
-        has_line(&out.1, "heron-guest: exit status 7"),
-        "{}",
-        tail(&out, TAIL)
-    );
-    assert_eq!(
-        out.0,
-        7,
-        "the test finisher's 0x3333 | 7 << 16\n{}",
-        tail(&out, TAIL)
-    );
+    assert_guest_exit(&out, 7, TAIL);
 }
 
 /// Boots through OpenSBI's fw_jump with the engine `accel` (and `--stats`)

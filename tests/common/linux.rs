@@ -293,6 +293,22 @@ pub fn has_line(stdout: &str, line: &str) -> bool {
 
 /// The guest's command exited 0 and the machine powered off cleanly
 /// (heron's exit code 0); on failure, shows the last `lines` lines.
+/// The guest's command exited with `code` (it says so on the console) and
+/// heron passed it out (through the test finisher's `0x3333 | code << 16`).
+pub fn assert_guest_exit(out: &RunOutput, code: i32, lines: usize) {
+    assert!(
+        has_line(&out.1, &format!("heron-guest: exit status {code}")),
+        "{}",
+        tail(out, lines)
+    );
+    assert_eq!(
+        out.0,
+        code,
+        "the test finisher's 0x3333 | {code} << 16\n{}",
+        tail(out, lines)
+    );
+}
+
 pub fn assert_clean_exit(out: &RunOutput, lines: usize) {
     assert!(
         has_line(&out.1, "heron-guest: exit status 0"),
