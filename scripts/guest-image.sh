@@ -52,8 +52,8 @@ KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
 # checksums): it is looked up by crypto alias at mount time, which nothing in
 # the initramfs could resolve, so it is loaded up front.
 # virtio_rng feeds the kernel's CRNG from heron's entropy device; virtio_net
-# is the card of --net.
-ROOT_MODULES=(crc32c_generic virtio_mmio virtio_blk ext4 virtio_rng virtio_net)
+# is the card of --net; 9p and 9pnet_virtio mount --share folders.
+ROOT_MODULES=(crc32c_generic virtio_mmio virtio_blk ext4 virtio_rng virtio_net 9p 9pnet_virtio)
 ROOTFS_SIZE=64M
 
 die() { echo "guest-image: $*" >&2; exit 1; }

@@ -93,6 +93,17 @@ pub struct DiskSpec {
     pub read_only: bool,
 }
 
+/// One `--share`: a host directory the guest mounts over virtio-9p.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ShareSpec {
+    /// The exported directory.
+    pub path: PathBuf,
+    /// The mount tag (`mount -t 9p -o trans=virtio TAG /mnt`).
+    pub tag: String,
+    /// Every modifying request fails with EROFS.
+    pub read_only: bool,
+}
+
 /// `--cpu` properties: choices the spec leaves to the implementation.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct CpuOptions {
@@ -119,6 +130,8 @@ pub struct BoardConfig {
     pub rng: bool,
     /// A virtio-net card on user networking, in the slot after the disks.
     pub net: Option<NetSpec>,
+    /// Shared host directories (virtio-9p), in the slots after the card.
+    pub shares: Vec<ShareSpec>,
     /// Firmware choice.
     pub bios: Bios,
     /// Repeatable runs: time from the instruction count, fixed RTC and seed.
@@ -149,6 +162,14 @@ pub enum BoardError {
     /// The kernel, initrd or device tree could not be placed.
     #[error(transparent)]
     Boot(#[from] BootError),
+    /// A shared directory could not be exported.
+    #[error("--share {path}: {source}")]
+    Share {
+        /// The directory.
+        path: PathBuf,
+        /// Why.
+        source: heron_devices::virtio::P9Error,
+    },
     /// A disk image could not be opened.
     #[error("disk {path}: {source}")]
     Disk {

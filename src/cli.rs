@@ -6,7 +6,7 @@ use clap::{Parser, Subcommand};
 
 use heron_cpu::MisalignedAccess;
 
-use crate::board::{Bios, CpuOptions, DiskSpec};
+use crate::board::{Bios, CpuOptions, DiskSpec, ShareSpec};
 use crate::cli_debug::DebugArgs;
 use crate::machine::Accel;
 use crate::net::{NetError, NetSpec};
@@ -63,6 +63,12 @@ pub struct RunArgs {
     /// reach nothing but its forwarded ports.
     #[arg(long, value_name = "user[,OPTIONS]", value_parser = parse_net)]
     pub net: Option<NetSpec>,
+    /// A host directory the guest can mount over virtio-9p (9P2000.L):
+    /// `mount -t 9p -o trans=virtio,version=9p2000.L TAG /mnt`; repeatable.
+    /// Nothing outside HOSTDIR is reachable through it; `readonly` refuses
+    /// every change.
+    #[arg(long, value_name = "HOSTDIR,tag=TAG[,readonly]", value_parser = parse_share)]
+    pub share: Vec<ShareSpec>,
     /// Firmware: `builtin` (heron serves SBI calls), `none` (bare metal in
     /// M-mode) or an M-mode firmware file such as OpenSBI's fw_jump.bin.
     /// Default: none for an ELF, builtin for an Image or a raw binary.
@@ -135,6 +141,29 @@ fn parse_disk(s: &str) -> Result<DiskSpec, String> {
     Ok(DiskSpec {
         path: PathBuf::from(path),
         read_only: opts,
+    })
+}
+
+/// `HOSTDIR,tag=TAG[,readonly]` (QEMU's `-virtfs local,path=,mount_tag=`,
+/// in fewer words).
+fn parse_share(s: &str) -> Result<ShareSpec, String> {
+    let mut parts = s.split(',');
+    let path = parts
+        .next()
+        .filter(|p| !p.is_empty())
+        .ok_or("empty share path")?;
+    let (mut tag, mut read_only) = (None, false);
+    for part in parts {
+        match part.split_once('=') {
+            Some(("tag", t)) if !t.is_empty() => tag = Some(t.to_string()),
+            None if part == "readonly" => read_only = true,
+            _ => return Err(format!("unknown share option '{part}' (tag=TAG, readonly)")),
+        }
+    }
+    Ok(ShareSpec {
+        path: PathBuf::from(path),
+        tag: tag.ok_or("a share needs tag=TAG")?,
+        read_only,
     })
 }
 

@@ -200,6 +200,7 @@ fn board_config(args: &RunArgs) -> BoardConfig {
         snapshot: args.snapshot,
         rng: !args.no_rng,
         net: args.net.clone(),
+        shares: args.share.clone(),
         bios: args.bios.clone().unwrap_or(Bios::Auto),
         deterministic: args.deterministic,
         cpu: args.cpu,

@@ -1,15 +1,17 @@
 //! The virtio-mmio slots: one virtio-blk per `--disk` (slots 0..n, so the
 //! disks are Linux's vda, vdb, ... in order), then the virtio-net card of
-//! `--net`, then the entropy device.
+//! `--net`, then one virtio-9p device per `--share`, then the entropy
+//! device.
 
 use heron_devices::virtio::{
-    Disk, DiskMode, EntropySource, VirtioBlk, VirtioMmio, VirtioRng, VIRTIO_MMIO_SIZE,
+    Disk, DiskMode, EntropySource, P9Share, Virtio9p, VirtioBlk, VirtioMmio, VirtioRng,
+    VIRTIO_MMIO_SIZE,
 };
 use heron_devices::IrqLevels;
 
 use super::map::{VIRTIO_BASE, VIRTIO_IRQ, VIRTIO_SLOTS, VIRTIO_STRIDE};
 use super::net::{self, UserNet};
-use super::{BoardConfig, BoardError};
+use super::{BoardConfig, BoardError, ShareSpec};
 use crate::machine::Machine;
 
 /// The seed of `--deterministic` runs' entropy ("heron").
@@ -17,7 +19,10 @@ const REPEATABLE_SEED: u64 = 0x6865_726f_6e00_0000;
 
 /// How many slots the board fills.
 pub(super) fn slots_used(config: &BoardConfig) -> usize {
-    config.disks.len() + usize::from(config.net.is_some()) + usize::from(config.rng)
+    config.disks.len()
+        + usize::from(config.net.is_some())
+        + config.shares.len()
+        + usize::from(config.rng)
 }
 
 fn slot(i: usize) -> (u64, u32) {
@@ -63,6 +68,10 @@ pub(super) fn map_virtio(
         }
         None => None,
     };
+    for share in &config.shares {
+        map_share(m, share, levels, next)?;
+        next += 1;
+    }
     if config.rng {
         let (base, irq) = slot(next);
         let source = if config.deterministic {
@@ -80,6 +89,52 @@ pub(super) fn map_virtio(
             .map(base, VIRTIO_MMIO_SIZE, "virtio-rng", Box::new(dev))?;
     }
     Ok(net)
+}
+
+fn map_share(
+    m: &mut Machine,
+    share: &ShareSpec,
+    levels: &IrqLevels,
+    i: usize,
+) -> Result<(), BoardError> {
+    raise_open_file_limit();
+    let dev = Virtio9p::new(P9Share {
+        root: share.path.clone(),
+        tag: share.tag.clone(),
+        read_only: share.read_only,
+    })
+    .map_err(|source| BoardError::Share {
+        path: share.path.clone(),
+        source,
+    })?;
+    let (base, irq) = slot(i);
+    let dev = VirtioMmio::new(Box::new(dev), m.bus().ram().dma_handle(), levels.line(irq));
+    m.core
+        .bus
+        .map(base, VIRTIO_MMIO_SIZE, "virtio-9p", Box::new(dev))?;
+    Ok(())
+}
+
+/// A share holds an O_PATH descriptor per file the guest has looked up (up
+/// to the device's node cap, 8192), past the usual soft limit of 1024: the
+/// soft limit goes up to the hard one, as QEMU does for its 9p server.
+/// Failure is harmless (the device then answers EMFILE), so it is logged.
+fn raise_open_file_limit() {
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit writes one rlimit into the valid, owned `lim`.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) } != 0
+        || lim.rlim_cur >= lim.rlim_max
+    {
+        return;
+    }
+    lim.rlim_cur = lim.rlim_max;
+    // SAFETY: setrlimit only reads the valid `lim`.
+    if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &lim) } != 0 {
+        log::warn!("could not raise the open-file limit for --share");
+    }
 }
 
 fn map_disk(

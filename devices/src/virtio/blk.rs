@@ -365,14 +365,7 @@ impl VirtioDevice for VirtioBlk {
     }
 
     fn read_config(&self, offset: u64, data: &mut [u8]) {
-        let config = self.config();
-        for (i, byte) in data.iter_mut().enumerate() {
-            *byte = usize::try_from(offset)
-                .ok()
-                .and_then(|o| o.checked_add(i))
-                .and_then(|o| config.get(o).copied())
-                .unwrap_or(0);
-        }
+        super::read_config_bytes(&self.config(), offset, data);
     }
 
     fn write_config(&mut self, offset: u64, _data: &[u8]) {

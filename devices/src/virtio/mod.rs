@@ -38,6 +38,7 @@ pub mod blk;
 pub mod disk;
 pub mod mmio;
 pub mod net;
+pub mod p9;
 pub mod queue;
 pub mod rng;
 mod shared;
@@ -49,6 +50,7 @@ pub use blk::VirtioBlk;
 pub use disk::{Disk, DiskError, DiskMode};
 pub use mmio::{VirtioMmio, VIRTIO_MMIO_SIZE};
 pub use net::{NetTx, RxFrames, VirtioNet};
+pub use p9::{P9Error, P9Share, Virtio9p};
 pub use queue::{Descriptor, DescriptorChain, QueueAccess, QueueError};
 pub use rng::{EntropySource, VirtioRng};
 pub use shared::{SharedVirtioMmio, VirtioMmioHandle};
@@ -112,4 +114,17 @@ pub trait VirtioDevice: Send {
     /// Returns the device to its initial state (the driver wrote 0 to the
     /// status register, §2.1).
     fn reset(&mut self);
+}
+
+/// Copies configuration bytes `config[offset..]` into `data` as
+/// `VirtioDevice::read_config` promises: bytes past the structure (or at an
+/// offset no `usize` holds) read as zero.
+pub(crate) fn read_config_bytes(config: &[u8], offset: u64, data: &mut [u8]) {
+    for (i, byte) in data.iter_mut().enumerate() {
+        *byte = usize::try_from(offset)
+            .ok()
+            .and_then(|o| o.checked_add(i))
+            .and_then(|o| config.get(o).copied())
+            .unwrap_or(0);
+    }
 }

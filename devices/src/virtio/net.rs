@@ -224,14 +224,7 @@ impl VirtioDevice for VirtioNet {
     }
 
     fn read_config(&self, offset: u64, data: &mut [u8]) {
-        let config = self.config();
-        for (i, b) in data.iter_mut().enumerate() {
-            let at = offset.saturating_add(i as u64);
-            *b = usize::try_from(at)
-                .ok()
-                .and_then(|at| config.get(at).copied())
-                .unwrap_or(0);
-        }
+        super::read_config_bytes(&self.config(), offset, data);
     }
 
     /// The MAC is the device's; the driver may not change it this way

@@ -6,6 +6,7 @@ mod blk;
 mod fuzz;
 mod hostile;
 mod net;
+mod p9;
 mod rng;
 mod transport;
 
