@@ -93,17 +93,6 @@ pub struct DiskSpec {
     pub read_only: bool,
 }
 
-/// One `--share`: a host directory the guest mounts over virtio-9p.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ShareSpec {
-    /// The exported directory.
-    pub path: PathBuf,
-    /// The mount tag (`mount -t 9p -o trans=virtio TAG /mnt`).
-    pub tag: String,
-    /// Every modifying request fails with EROFS.
-    pub read_only: bool,
-}
-
 /// `--cpu` properties: choices the spec leaves to the implementation.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct CpuOptions {
@@ -131,7 +120,7 @@ pub struct BoardConfig {
     /// A virtio-net card on user networking, in the slot after the disks.
     pub net: Option<NetSpec>,
     /// Shared host directories (virtio-9p), in the slots after the card.
-    pub shares: Vec<ShareSpec>,
+    pub shares: Vec<heron_devices::virtio::P9Share>,
     /// Firmware choice.
     pub bios: Bios,
     /// Repeatable runs: time from the instruction count, fixed RTC and seed.

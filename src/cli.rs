@@ -6,7 +6,9 @@ use clap::{Parser, Subcommand};
 
 use heron_cpu::MisalignedAccess;
 
-use crate::board::{Bios, CpuOptions, DiskSpec, ShareSpec};
+use heron_devices::virtio::P9Share;
+
+use crate::board::{Bios, CpuOptions, DiskSpec};
 use crate::cli_debug::DebugArgs;
 use crate::machine::Accel;
 use crate::net::{NetError, NetSpec};
@@ -68,7 +70,7 @@ pub struct RunArgs {
     /// Nothing outside HOSTDIR is reachable through it; `readonly` refuses
     /// every change.
     #[arg(long, value_name = "HOSTDIR,tag=TAG[,readonly]", value_parser = parse_share)]
-    pub share: Vec<ShareSpec>,
+    pub share: Vec<P9Share>,
     /// Firmware: `builtin` (heron serves SBI calls), `none` (bare metal in
     /// M-mode) or an M-mode firmware file such as OpenSBI's fw_jump.bin.
     /// Default: none for an ELF, builtin for an Image or a raw binary.
@@ -146,7 +148,7 @@ fn parse_disk(s: &str) -> Result<DiskSpec, String> {
 
 /// `HOSTDIR,tag=TAG[,readonly]` (QEMU's `-virtfs local,path=,mount_tag=`,
 /// in fewer words).
-fn parse_share(s: &str) -> Result<ShareSpec, String> {
+fn parse_share(s: &str) -> Result<P9Share, String> {
     let mut parts = s.split(',');
     let path = parts
         .next()
@@ -160,8 +162,8 @@ fn parse_share(s: &str) -> Result<ShareSpec, String> {
             _ => return Err(format!("unknown share option '{part}' (tag=TAG, readonly)")),
         }
     }
-    Ok(ShareSpec {
-        path: PathBuf::from(path),
+    Ok(P9Share {
+        root: PathBuf::from(path),
         tag: tag.ok_or("a share needs tag=TAG")?,
         read_only,
     })

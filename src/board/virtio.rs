@@ -11,7 +11,7 @@ use heron_devices::IrqLevels;
 
 use super::map::{VIRTIO_BASE, VIRTIO_IRQ, VIRTIO_SLOTS, VIRTIO_STRIDE};
 use super::net::{self, UserNet};
-use super::{BoardConfig, BoardError, ShareSpec};
+use super::{BoardConfig, BoardError};
 use crate::machine::Machine;
 
 /// The seed of `--deterministic` runs' entropy ("heron").
@@ -68,6 +68,9 @@ pub(super) fn map_virtio(
         }
         None => None,
     };
+    if !config.shares.is_empty() {
+        raise_open_file_limit();
+    }
     for share in &config.shares {
         map_share(m, share, levels, next)?;
         next += 1;
@@ -93,18 +96,12 @@ pub(super) fn map_virtio(
 
 fn map_share(
     m: &mut Machine,
-    share: &ShareSpec,
+    share: &P9Share,
     levels: &IrqLevels,
     i: usize,
 ) -> Result<(), BoardError> {
-    raise_open_file_limit();
-    let dev = Virtio9p::new(P9Share {
-        root: share.path.clone(),
-        tag: share.tag.clone(),
-        read_only: share.read_only,
-    })
-    .map_err(|source| BoardError::Share {
-        path: share.path.clone(),
+    let dev = Virtio9p::new(share.clone()).map_err(|source| BoardError::Share {
+        path: share.root.clone(),
         source,
     })?;
     let (base, irq) = slot(i);
