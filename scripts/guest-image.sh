@@ -7,10 +7,16 @@
 #   DIR/rootfs.ext4        a 64 MiB ext4 root: busybox and a few files
 #   DIR/versions           the packages they came from
 #
-# Usage: scripts/guest-image.sh [--out DIR] [--refresh]
+# Usage: scripts/guest-image.sh [--out DIR] [--refresh] [--full [--heron PATH]]
 #   --out DIR   where to put them (default ${XDG_CACHE_HOME:-~/.cache}/heron/guest)
 #   --refresh   fetch the package lists again and rebuild with the newest
 #               packages (otherwise a finished build is reused as it is)
+#   --full      then also build the full Debian system in DIR/full (systemd,
+#               apt, openssh-server, iproute2; scripts/guest/full-image.sh
+#               says what and how): DIR/full/disk.img, its kernel Image and
+#               initrd.img, and id_ed25519, the key its ssh accepts. Its first
+#               boot runs in heron (PATH, default target/release/heron, built
+#               with `cargo build --release` when missing) and takes minutes.
 #
 # Boot it with heron or QEMU, e.g.
 #   heron run --kernel DIR/Image --initrd DIR/initramfs.cpio.gz \
@@ -36,10 +42,14 @@ INIT_SCRIPT=$HERE/guest/init.sh
 APT_LIB=$HERE/lib/riscv64-apt.sh
 OUT=${XDG_CACHE_HOME:-$HOME/.cache}/heron/guest
 REFRESH=0
+FULL=0
+HERON=
 while (($#)); do
     case $1 in
     --out) OUT=${2:?--out needs a directory}; shift 2 ;;
     --refresh) REFRESH=1; shift ;;
+    --full) FULL=1; shift ;;
+    --heron) HERON=${2:?--heron needs the path of a heron binary}; shift 2 ;;
     -h | --help) sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "guest-image: unknown argument: $1 (see --help)" >&2; exit 2 ;;
     esac
@@ -73,9 +83,34 @@ flock 9
 # The build is reused while this script, /init and the apt set-up are
 # unchanged.
 RECIPE=$(cat "${BASH_SOURCE[0]}" "$INIT_SCRIPT" "$APT_LIB" | sha256sum | cut -d' ' -f1)
+# The full system (--full) is built on top of this one, by its own script.
+full_image() {
+    ((FULL)) || return 0
+    if [[ -z $HERON ]]; then
+        local root
+        root=$(cd "$HERE/.." && pwd)
+        HERON=$root/target/release/heron
+        [[ -x $HERON ]] || (cd "$root" && cargo build --release) >&2 || die "building heron failed"
+    fi
+    local args=(--guest "$OUT" --out "$OUT/full" --heron "$HERON")
+    ((!REFRESH)) || args+=(--refresh)
+    # The guest's /etc/apt/sources.list names the mirror the packages came
+    # from.
+    local mirror=${HERON_DEBIAN_MIRROR:-}
+    if [[ -z $mirror ]]; then
+        # shellcheck source=lib/debian-mirror.sh
+        source "$HERE/lib/debian-mirror.sh"
+        mirror=$(host_mirror) || mirror=
+    fi
+    # full-image.sh takes the lock of its own directory; release ours.
+    exec 9>&-
+    MIRROR=$mirror "$HERE/guest/full-image.sh" "${args[@]}"
+}
+
 if ((!REFRESH)) && [[ -f $OUT/versions && -f $OUT/Image && -f $OUT/initramfs.cpio.gz &&
     -f $OUT/rootfs.ext4 ]] && grep -qx "recipe $RECIPE" "$OUT/versions"; then
     log "up to date: $OUT"
+    full_image
     exit 0
 fi
 
@@ -254,3 +289,4 @@ for f in Image initramfs.cpio.gz rootfs.ext4 versions; do
 done
 log "built in $OUT:"
 (cd "$OUT" && ls -l Image initramfs.cpio.gz rootfs.ext4 && cat versions) >&2
+full_image

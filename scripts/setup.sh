@@ -22,6 +22,11 @@ packages=(
   # --net user: libslirp (QEMU's user-mode network stack), found through
   # pkg-config, which also wants glib's .pc file.
   libslirp-dev libglib2.0-dev
+  # scripts/guest-image.sh --full (the Debian system): fakeroot unpacks
+  # the packages as an unprivileged user, fdisk's sfdisk partitions the
+  # disk, debugfs (e2fsprogs) reads /boot back out, and the tests log in
+  # with openssh-client.
+  fakeroot fdisk openssh-client
 )
 
 missing=()

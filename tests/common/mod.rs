@@ -4,7 +4,9 @@
 //! Each integration test crate that needs them says `mod common;`.
 #![allow(dead_code)]
 
+pub mod apt_repo;
 pub mod debuggee;
+pub mod full_guest;
 pub mod linux;
 
 use std::io::Read;
