@@ -9,8 +9,8 @@ use std::process::Command;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use super::linux::guest_dir;
-use super::{repo_root, run_command, Proc};
+use super::linux::{guest_dir, run_guest_image_script};
+use super::{run_command, Proc};
 
 /// Guest RAM for the full system (systemd, sshd and apt want more than the
 /// busybox guest's 512M).
@@ -44,26 +44,8 @@ pub fn full_guest() -> &'static FullGuest {
     static IMAGE: OnceLock<FullGuest> = OnceLock::new();
     IMAGE.get_or_init(|| {
         let dir = guest_dir();
-        let script = repo_root().join("scripts").join("guest-image.sh");
-        let output = Command::new("bash")
-            .arg(&script)
-            .arg("--out")
-            .arg(&dir)
-            .arg("--full")
-            .arg("--heron")
-            .arg(env!("CARGO_BIN_EXE_heron"))
-            .output()
-            .unwrap_or_else(|e| panic!("could not run {}: {e}", script.display()));
-        assert!(
-            output.status.success(),
-            "building the full guest with {} --full failed ({}); it needs the \
-             host's apt sources to reach Debian and the tools that \
-             scripts/setup.sh installs:\n{}{}",
-            script.display(),
-            output.status,
-            String::from_utf8_lossy(&output.stdout),
-            String::from_utf8_lossy(&output.stderr)
-        );
+        let heron = std::ffi::OsStr::new(env!("CARGO_BIN_EXE_heron"));
+        run_guest_image_script(&dir, &["--full".as_ref(), "--heron".as_ref(), heron]);
         let full = dir.join("full");
         let guest = FullGuest {
             kernel: full.join("Image"),
@@ -75,8 +57,7 @@ pub fn full_guest() -> &'static FullGuest {
         for f in [&guest.kernel, &guest.initrd, &guest.disk, &guest.key] {
             assert!(
                 f.is_file(),
-                "{} did not produce {}",
-                script.display(),
+                "guest-image.sh --full did not produce {}",
                 f.display()
             );
         }

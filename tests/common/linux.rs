@@ -64,24 +64,7 @@ pub fn guest_image() -> &'static GuestImage {
     static IMAGE: OnceLock<GuestImage> = OnceLock::new();
     IMAGE.get_or_init(|| {
         let dir = guest_dir();
-        let script = repo_root().join("scripts").join("guest-image.sh");
-        let output = Command::new("bash")
-            .arg(&script)
-            .arg("--out")
-            .arg(&dir)
-            .output()
-            .unwrap_or_else(|e| panic!("could not run {}: {e}", script.display()));
-        if !output.status.success() {
-            panic!(
-                "building the Linux guest with {} failed ({}); it needs the \
-                 host's apt sources to reach Debian and the tools that \
-                 scripts/setup.sh installs:\n{}{}",
-                script.display(),
-                output.status,
-                String::from_utf8_lossy(&output.stdout),
-                String::from_utf8_lossy(&output.stderr)
-            );
-        }
+        run_guest_image_script(&dir, &[]);
         let image = GuestImage {
             kernel: dir.join("Image"),
             initrd: dir.join("initramfs.cpio.gz"),
@@ -90,13 +73,35 @@ pub fn guest_image() -> &'static GuestImage {
         for f in [&image.kernel, &image.initrd, &image.rootfs] {
             assert!(
                 f.is_file(),
-                "{} did not produce {}",
-                script.display(),
+                "guest-image.sh did not produce {}",
                 f.display()
             );
         }
         image
     })
+}
+
+/// Runs `scripts/guest-image.sh --out DIR EXTRA...`; panics with its output
+/// if it fails.
+pub fn run_guest_image_script(dir: &Path, extra: &[&std::ffi::OsStr]) {
+    let script = repo_root().join("scripts").join("guest-image.sh");
+    let output = Command::new("bash")
+        .arg(&script)
+        .arg("--out")
+        .arg(dir)
+        .args(extra)
+        .output()
+        .unwrap_or_else(|e| panic!("could not run {}: {e}", script.display()));
+    assert!(
+        output.status.success(),
+        "building the Linux guest with {} {extra:?} failed ({}); it needs the \
+         host's apt sources to reach Debian and the tools that \
+         scripts/setup.sh installs:\n{}{}",
+        script.display(),
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 /// A private copy of the guest's root disk for one test, deleted when
