@@ -94,6 +94,8 @@ mapfile -t CLOSURE < <(apt-get "${APT_OPTS[@]}" install -s --no-install-recommen
 ((${#CLOSURE[@]})) || die "apt could not resolve the package set"
 log "${#CLOSURE[@]} packages (${#REQUIRED[@]} required + ${PACKAGES[*]} and their dependencies)"
 mapfile -t DEBS < <(fetch "${CLOSURE[@]}")
+# (fetch runs in a process substitution, whose failure set -e cannot see.)
+((${#DEBS[@]} == ${#CLOSURE[@]})) || die "downloaded ${#DEBS[@]} of ${#CLOSURE[@]} packages"
 
 # ---- unpack on the host -------------------------------------------------------
 
