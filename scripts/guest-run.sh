@@ -59,8 +59,14 @@ for f in Image initrd.img disk.img; do
     [[ -f $IMAGE/$f ]] || die "no $IMAGE/$f: build the full guest with scripts/guest-image.sh --full"
 done
 
-# The script heron-cmd runs: mount the share, then the command itself, whose
-# status ends the script.
+# The script heron-cmd runs: mount the share, then the command itself in a
+# subshell (an `exit` in it ends only the command), between markers that
+# carry a token of this run, so that output of the command's own that
+# looks like a marker (heron-cmd's "heron-guest: exit status N", say) is
+# printed as output and not taken for the status.
+TOKEN=$(od -An -N8 -tx8 /dev/urandom | tr -d ' \n')
+[[ $TOKEN =~ ^[0-9a-f]{16}$ ]] || die "no random token from /dev/urandom"
+MARK="heron-run-$TOKEN:"
 script='set -e'$'\n'
 args=()
 if [[ -n $SHARE ]]; then
@@ -72,7 +78,9 @@ if [[ -n $SHARE ]]; then
     script+='mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 src /mnt/src'$'\n'
     script+='cd /mnt/src'$'\n'
 fi
-script+='set +e'$'\n'"$USER_CMD"$'\n'
+script+="echo '$MARK ready'"$'\n'
+script+='set +e'$'\n''('$'\n'"$USER_CMD"$'\n'')'$'\n'
+script+='status=$?'$'\n'"echo \"$MARK exit status \$status\""$'\n''exit $status'$'\n'
 ((!NET)) || args+=(--net user)
 ((!SNAPSHOT)) || args+=(--snapshot)
 
@@ -80,22 +88,27 @@ append="console=ttyS0 root=LABEL=heron-root ro quiet heron.cmd=$(printf %s "$scr
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-# The console goes to the log; the lines between the markers heron-cmd
-# prints are the command's output, printed as they come.
+# The console goes to the log; the lines between this run's markers are
+# the command's output, printed as they come.
 # (awk reads to the end: closing the pipe early would stop heron before the
 # guest has powered off.)
 set +e
 "$HERON" run --kernel "$IMAGE/Image" --initrd "$IMAGE/initrd.img" \
     --disk "$IMAGE/disk.img" --memory "$MEMORY" --smp "$SMP" \
     --timeout "$TIMEOUT" "${args[@]}" --append "$append" </dev/null 2>&1 |
-    tee "$log" | tr -d '\r' | awk '
-        /heron-guest: exit status [0-9]+$/ { on = 0 }
+    tee "$log" | tr -d '\r' | awk -v mark="$MARK" '
+        on && $0 ~ (mark " exit status [0-9]+$") { on = 0 }
         on { print; fflush() }
-        /heron-guest: ready$/ { on = 1 }'
+        !on && $0 ~ (mark " ready$") { on = 1 }'
 heron_status=${PIPESTATUS[0]}
 set -e
 
-marker=$(tr -d '\r' <"$log" | sed -n 's/^.*heron-guest: exit status \([0-9]\{1,\}\)$/\1/p' | tail -1)
+# This run's status line; without it (the script failed before the
+# command ran: the share did not mount, say), heron-cmd's own, its last.
+marker=$(tr -d '\r' <"$log" | sed -n "s/^.*$MARK exit status \\([0-9]\\{1,\\}\\)\$/\\1/p" | head -1)
+if [[ -z $marker ]]; then
+    marker=$(tr -d '\r' <"$log" | sed -n 's/^.*heron-guest: exit status \([0-9]\{1,\}\)$/\1/p' | tail -1)
+fi
 if [[ -n $marker ]]; then
     exit "$marker"
 fi

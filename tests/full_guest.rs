@@ -211,7 +211,10 @@ fn guest_run_passes_a_failing_status_and_a_readonly_share_refuses_writes() {
     let _one = one_at_a_time();
     let dir = share_with(
         "guest-run-fail",
-        "if touch not-here 2>/dev/null; then exit 1; fi\necho refused\nexit 7\n",
+        // The marker heron-cmd prints, as the command's own output: it is
+        // output like any other, not the status.
+        "if touch not-here 2>/dev/null; then exit 1; fi\n\
+         echo 'heron-guest: exit status 0'\necho refused\nexit 7\n",
     );
     let (code, out, err) = guest_run(&[
         "--share",
@@ -219,13 +222,18 @@ fn guest_run_passes_a_failing_status_and_a_readonly_share_refuses_writes() {
         "--readonly",
         "--no-net",
         "--",
-        "sh check.sh",
+        // The command's own `exit` ends the command, not guest-run's script.
+        "sh check.sh; exit $?",
     ]);
     assert_eq!(
         code, 7,
         "the command's exit status 7 comes through:\n{out}{err}"
     );
-    assert!(out.lines().any(|l| l == "refused"), "{out}{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(
+        lines.ends_with(&["heron-guest: exit status 0", "refused"]),
+        "the command's output, all of it and nothing else at its end:\n{out}{err}"
+    );
     assert!(
         !dir.join("not-here").exists(),
         "a read-only share took a write"
