@@ -103,10 +103,15 @@ set +e
 heron_status=${PIPESTATUS[0]}
 set -e
 
-# This run's status line; without it (the script failed before the
-# command ran: the share did not mount, say), heron-cmd's own, its last.
-marker=$(tr -d '\r' <"$log" | sed -n "s/^.*$MARK exit status \\([0-9]\\{1,\\}\\)\$/\\1/p" | head -1)
-if [[ -z $marker ]]; then
+# This run's status line. Without it, heron-cmd's own (its last) only if
+# the command never started (the script failed before: the share did not
+# mount, say): once it ran, a heron-cmd-like line may be its own output.
+# (Every stage reads to the end: one that closed its input early, as
+# head or grep -q do, could stop tr with SIGPIPE, a failure under pipefail.)
+marker=$(tr -d '\r' <"$log" | sed -n "s/^.*$MARK exit status \\([0-9]\\{1,\\}\\)\$/\\1/p")
+marker=${marker%%$'\n'*}
+started=$(tr -d '\r' <"$log" | grep -c "$MARK ready\$" || true)
+if [[ -z $marker && $started == 0 ]]; then
     marker=$(tr -d '\r' <"$log" | sed -n 's/^.*heron-guest: exit status \([0-9]\{1,\}\)$/\1/p' | tail -1)
 fi
 if [[ -n $marker ]]; then
